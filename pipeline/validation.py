@@ -1,0 +1,297 @@
+"""Row rules: the Great Expectations suite, the quarantine and the accounting.
+
+Each row rule of the contract runs twice on the same frame. Great Expectations
+runs the declarative suite in `expectations/registraties.json` (generated from
+the contract; a test checks they agree) and counts, per rule, the rows that
+break it. The rule's polars twin finds *which* rows, at a speed GX's
+per-row index lists cannot reach. The two counts must agree rule by rule,
+or the run stops: the quarantine is GX's verdict, located by polars.
+
+Rows that break any rule go to the quarantine with every rule they break and
+a Dutch message; the rest are valid. rows in = valid + quarantined, per file
+and in total, or the run stops.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pipeline.contract import (
+    COLUMN_NAMES,
+    FORMAT_VERSION,
+    ROW_ID,
+    ROW_RULES,
+    RULES_BY_NAME,
+    RUN_DATE_PARAMETER,
+    SOURCE_FILE,
+    SOURCE_LINE,
+    RowRule,
+)
+from pipeline.ingest import FileReport, Ingested
+
+SUITE_NAME = "registraties"
+SUITE_PATH = Path(__file__).resolve().parent.parent / "expectations" / f"{SUITE_NAME}.json"
+QUARANTINE_COLUMNS = (ROW_ID, SOURCE_FILE, SOURCE_LINE, "caw", "dossier_id", "regels", "melding")
+
+
+class ValidationMismatch(RuntimeError):
+    """Great Expectations and the polars rules disagree: a bug, never a data problem."""
+
+
+class AccountingError(RuntimeError):
+    """Rows in != rows valid + rows quarantined: something would be lost."""
+
+
+# --------------------------------------------------------------------------- the suite
+
+
+def _condition(spec: tuple) -> dict[str, Any]:
+    """The contract's small condition tuples in GX's serialised Condition form."""
+    match spec:
+        case ("not_null", column):
+            return {"type": "nullity", "column": {"name": column}, "is_null": False}
+        case ("null", column):
+            return {"type": "nullity", "column": {"name": column}, "is_null": True}
+        case ("equals", column, value):
+            return {"type": "comparison", "column": {"name": column}, "operator": "==",
+                    "parameter": value}
+    raise ValueError(f"unknown condition {spec!r}")
+
+
+def suite_dict() -> dict[str, Any]:
+    """The GX suite of the row rules, as the JSON kept in expectations/."""
+    expectations = []
+    for rule in ROW_RULES:
+        kwargs = dict(rule.expectation_kwargs)
+        if "row_condition" in kwargs:
+            kwargs["row_condition"] = _condition(kwargs["row_condition"])
+        expectations.append({"type": rule.expectation_type, "kwargs": kwargs,
+                             "meta": {"regel": rule.name, "melding": rule.message}})
+    return {"name": SUITE_NAME,
+            "meta": {"registratieformaat": FORMAT_VERSION,
+                     "parameters": {RUN_DATE_PARAMETER: "de dag van de run (geen datum in de "
+                                                        "toekomst)"},
+                     "gegenereerd_uit": "pipeline/contract.py (make suite)"},
+            "expectations": expectations}
+
+
+def write_suite(path: Path = SUITE_PATH) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(suite_dict(), indent=2, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+
+
+def load_suite_dict(path: Path = SUITE_PATH) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- GX run
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    rule: str
+    expectation: str
+    checked: int
+    broken: int
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    """GX's verdict on one batch, per rule."""
+
+    success: bool
+    rules: tuple[RuleOutcome, ...]
+    gx_version: str
+
+    @property
+    def evaluated(self) -> int:
+        return len(self.rules)
+
+    @property
+    def failed(self) -> int:
+        return sum(r.broken > 0 for r in self.rules)
+
+
+def _to_pandas(frame: pl.DataFrame) -> Any:
+    """Plain numpy-backed pandas (GX's pair expectations break on arrow dtypes with nulls)."""
+    dates = [c for c, t in frame.schema.items() if t == pl.Date]
+    return frame.with_columns(pl.col(c).cast(pl.Datetime("ns")) for c in dates).to_pandas()
+
+
+def run_suite(frame: pl.DataFrame, run_date: dt.date,
+              suite: dict[str, Any] | None = None) -> SuiteOutcome:
+    """Validate a validation frame with Great Expectations, for real."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    suite = suite or load_suite_dict()
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (context.data_sources.add_pandas("registraties")
+             .add_dataframe_asset("registratiebestanden")
+             .add_batch_definition_whole_dataframe("run"))
+    gx_suite = context.suites.add(ExpectationSuite(
+        name=suite["name"],
+        expectations=[ExpectationConfiguration(**e).to_domain_obj()
+                      for e in suite["expectations"]],
+    ))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name="registraties", data=batch, suite=gx_suite))
+    result = definition.run(
+        batch_parameters={"dataframe": _to_pandas(frame)},
+        expectation_parameters={RUN_DATE_PARAMETER: f"{run_date.isoformat()}T00:00:00"},
+        result_format="SUMMARY",
+    )
+    outcomes = []
+    for item in result.results:
+        config = item.expectation_config
+        info = item.exception_info or {}
+        raised = info.get("raised_exception") or any(
+            isinstance(v, dict) and v.get("raised_exception") for v in info.values())
+        if raised:
+            raise ValidationMismatch(f"GX kon regel {config.meta.get('regel')} niet uitvoeren")
+        outcomes.append(RuleOutcome(
+            config.meta["regel"], config.type,
+            int(item.result.get("element_count") or 0),
+            int(item.result.get("unexpected_count") or 0),
+        ))
+    return SuiteOutcome(bool(result.success), tuple(outcomes), gx.__version__)
+
+
+# --------------------------------------------------------------------------- polars twin
+
+
+def broken_rules(frame: pl.DataFrame, run_date: dt.date,
+                 rules: Sequence[RowRule] = ROW_RULES) -> pl.DataFrame:
+    """ROW_ID and the list of rules broken, for every row that breaks at least one."""
+    names = pl.concat_list(
+        [pl.when(rule.violated).then(pl.lit(rule.name)) for rule in rules]
+    ).list.drop_nulls()
+    return (frame.lazy()
+            .with_columns(pl.lit(run_date).alias(RUN_DATE_PARAMETER))
+            .select(pl.col(ROW_ID), names.alias("regels"))
+            .filter(pl.col("regels").list.len() > 0)
+            .collect())
+
+
+def rule_counts(broken: pl.DataFrame) -> dict[str, int]:
+    exploded = broken.select(pl.col("regels").explode()).to_series()
+    return {k: int(v) for k, v in exploded.value_counts().iter_rows()}
+
+
+# --------------------------------------------------------------------------- the run's verdict
+
+
+@dataclass(frozen=True)
+class FileAccount:
+    file: str
+    rows_in: int
+    rows_valid: int
+    rows_quarantined: int
+    rejected: bool
+    rule: str | None
+    message: str | None
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Validated:
+    """Valid rows, the quarantine, GX's outcome and the accounting of one run."""
+
+    valid: pl.DataFrame
+    quarantine: pl.DataFrame
+    suite: SuiteOutcome
+    files: tuple[FileAccount, ...]
+
+    @property
+    def rows_in(self) -> int:
+        return sum(f.rows_in for f in self.files)
+
+    @property
+    def rows_valid(self) -> int:
+        return self.valid.height
+
+    @property
+    def rows_quarantined(self) -> int:
+        return self.quarantine.height
+
+    @property
+    def files_rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    def counts_per_rule(self) -> dict[str, int]:
+        return {r.rule: r.broken for r in self.suite.rules if r.broken}
+
+
+def _messages(rules: pl.Expr) -> pl.Expr:
+    lookup = {name: rule.message for name, rule in RULES_BY_NAME.items()}
+    return rules.list.eval(pl.element().replace_strict(lookup)).list.join(" ")
+
+
+def _account(reports: Sequence[FileReport], valid: pl.DataFrame,
+             quarantine: pl.DataFrame) -> tuple[FileAccount, ...]:
+    valid_per = dict(valid.group_by(SOURCE_FILE).len().iter_rows())
+    quarantined_per = dict(quarantine.group_by(SOURCE_FILE).len().iter_rows())
+    accounts = []
+    for r in reports:
+        account = FileAccount(r.file, r.rows_in, valid_per.get(r.file, 0),
+                              quarantined_per.get(r.file, 0), r.rejected, r.rule, r.message,
+                              r.warnings)
+        if account.rows_in != account.rows_valid + account.rows_quarantined:
+            raise AccountingError(
+                f"{r.file}: {account.rows_in} rijen in, {account.rows_valid} geldig + "
+                f"{account.rows_quarantined} in quarantaine")
+        accounts.append(account)
+    return tuple(accounts)
+
+
+def validate(ingested: Ingested, run_date: dt.date | None = None) -> Validated:
+    """Split the ingested rows into valid and quarantined; GX and polars must agree."""
+    run_date = run_date or dt.date.today()
+    frame = ingested.frame
+    suite = run_suite(frame, run_date)
+    broken = broken_rules(frame, run_date)
+    ours = rule_counts(broken)
+    theirs = {r.rule: r.broken for r in suite.rules}
+    differing = {k for k in set(ours) | set(theirs) if ours.get(k, 0) != theirs.get(k, 0)}
+    if differing:
+        detail = ", ".join(f"{k}: GX {theirs.get(k, 0)} / polars {ours.get(k, 0)}"
+                           for k in sorted(differing))
+        raise ValidationMismatch(f"Great Expectations en de regels verschillen: {detail}")
+    flagged = frame.join(broken, on=ROW_ID, how="inner")
+    quarantine = (flagged
+                  .select(pl.col(ROW_ID), pl.col(SOURCE_FILE), pl.col(SOURCE_LINE),
+                          pl.col("caw"), pl.col("dossier_id"),
+                          pl.col("regels").list.join(", ").alias("regels"),
+                          _messages(pl.col("regels")).alias("melding"))
+                  .sort(ROW_ID))
+    valid = (frame.join(broken, on=ROW_ID, how="anti")
+             .select(ROW_ID, *COLUMN_NAMES, SOURCE_FILE, SOURCE_LINE)
+             .sort(ROW_ID))
+    files = _account(ingested.files, valid, quarantine)
+    if frame.height != valid.height + quarantine.height:
+        raise AccountingError(f"{frame.height} rijen in, {valid.height} geldig + "
+                              f"{quarantine.height} in quarantaine")
+    return Validated(valid, quarantine, suite, files)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if "--write-suite" in sys.argv:
+        write_suite()
+        print(f"geschreven: {SUITE_PATH}")
