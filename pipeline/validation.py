@@ -102,6 +102,7 @@ class RuleOutcome:
     expectation: str
     checked: int
     broken: int
+    rows: tuple[int, ...] | None = None  # positions in the frame, only when asked for
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,13 @@ def _to_pandas(frame: pl.DataFrame) -> Any:
     return frame.with_columns(pl.col(c).cast(pl.Datetime("ns")) for c in dates).to_pandas()
 
 
-def run_suite(frame: pl.DataFrame, run_date: dt.date,
-              suite: dict[str, Any] | None = None) -> SuiteOutcome:
-    """Validate a validation frame with Great Expectations, for real."""
+def run_suite(frame: pl.DataFrame, run_date: dt.date, suite: dict[str, Any] | None = None,
+              *, with_rows: bool = False) -> SuiteOutcome:
+    """Validate a validation frame with Great Expectations, for real.
+
+    `with_rows` asks GX for the position of every failing row (slow on large
+    frames: the tests use it to prove the polars twins find the same rows).
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
@@ -154,7 +159,7 @@ def run_suite(frame: pl.DataFrame, run_date: dt.date,
     result = definition.run(
         batch_parameters={"dataframe": _to_pandas(frame)},
         expectation_parameters={RUN_DATE_PARAMETER: f"{run_date.isoformat()}T00:00:00"},
-        result_format="SUMMARY",
+        result_format="COMPLETE" if with_rows else "SUMMARY",
     )
     outcomes = []
     for item in result.results:
@@ -168,6 +173,7 @@ def run_suite(frame: pl.DataFrame, run_date: dt.date,
             config.meta["regel"], config.type,
             int(item.result.get("element_count") or 0),
             int(item.result.get("unexpected_count") or 0),
+            tuple(sorted(item.result.get("unexpected_index_list") or ())) if with_rows else None,
         ))
     return SuiteOutcome(bool(result.success), tuple(outcomes), gx.__version__)
 
@@ -216,6 +222,18 @@ class Validated:
     quarantine: pl.DataFrame
     suite: SuiteOutcome
     files: tuple[FileAccount, ...]
+    valid_as_delivered: pl.DataFrame  # valid rows with their delivered text: for the check
+
+    def files_frame(self) -> pl.DataFrame:
+        """The accounting per file, as the report and results.json show it."""
+        return pl.DataFrame(
+            [(f.file, f.rows_in, f.rows_valid, f.rows_quarantined, f.rejected, f.rule,
+              f.message, " ".join(f.warnings)) for f in self.files],
+            schema={"bestand": pl.String, "rijen_in": pl.Int64, "rijen_geldig": pl.Int64,
+                    "rijen_quarantaine": pl.Int64, "geweigerd": pl.Boolean,
+                    "regel": pl.String, "melding": pl.String, "waarschuwingen": pl.String},
+            orient="row",
+        )
 
     @property
     def rows_in(self) -> int:
@@ -279,14 +297,13 @@ def validate(ingested: Ingested, run_date: dt.date | None = None) -> Validated:
                           pl.col("regels").list.join(", ").alias("regels"),
                           _messages(pl.col("regels")).alias("melding"))
                   .sort(ROW_ID))
-    valid = (frame.join(broken, on=ROW_ID, how="anti")
-             .select(ROW_ID, *COLUMN_NAMES, SOURCE_FILE, SOURCE_LINE)
-             .sort(ROW_ID))
+    valid_as_delivered = frame.join(broken, on=ROW_ID, how="anti").sort(ROW_ID)
+    valid = valid_as_delivered.select(ROW_ID, *COLUMN_NAMES, SOURCE_FILE, SOURCE_LINE)
     files = _account(ingested.files, valid, quarantine)
     if frame.height != valid.height + quarantine.height:
         raise AccountingError(f"{frame.height} rijen in, {valid.height} geldig + "
                               f"{quarantine.height} in quarantaine")
-    return Validated(valid, quarantine, suite, files)
+    return Validated(valid, quarantine, suite, files, valid_as_delivered)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,86 @@
+"""Registrations of a reporting year: validated rows, quarantine, file accounting, trajectories."""
+
+
+from pathlib import Path
+
+import polars as pl
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetOut,
+    MetadataValue,
+    Output,
+    asset,
+    multi_asset,
+)
+
+from assets.partitions import reporting_years
+from assets.resources import PwbSettings
+from pipeline.ingest import ingest, registration_files
+from pipeline.validation import run_suite, validate
+from pipeline.years import trajectories as year_trajectories
+from pipeline.years import year_counts
+
+GROUP = "registraties"
+OWNERS = ["team:pwb"]
+CONTRACT_CHECK = "registratiecontract"
+
+
+@multi_asset(
+    outs={
+        "registraties": AssetOut(
+            description="Geldige registraties (gepseudonimiseerd, getypeerd), alle bestanden "
+                        "van de levering.", group_name=GROUP, kinds={"polars", "parquet"},
+            owners=OWNERS),
+        "quarantaine": AssetOut(
+            description="Rijen die een regel van het registratieformaat breken: bestand, "
+                        "regel, gebroken regels en melding (geen waarden).",
+            group_name=GROUP, kinds={"polars", "parquet"}, owners=OWNERS),
+        "bestandsverslag": AssetOut(
+            description="Per bestand: rijen in, geldig, in quarantaine, of geweigerd en "
+                        "waarom.", group_name=GROUP, kinds={"polars", "parquet"},
+            owners=OWNERS),
+    },
+    partitions_def=reporting_years,
+    check_specs=[AssetCheckSpec(
+        CONTRACT_CHECK, asset="registraties", blocking=True,
+        description="Great Expectations-suite 'registraties' op de geldige rijen: elke "
+                    "verwachting moet slagen.")],
+    compute_kind="great_expectations",
+)
+def validated_registrations(context: AssetExecutionContext, settings: PwbSettings):
+    """Ingest every file of the delivery, validate with Great Expectations, quarantine."""
+    files = registration_files(Path(settings.input_dir))
+    validated = validate(ingest(files), settings.today())
+    check = run_suite(validated.valid_as_delivered, settings.today())
+    rules = validated.counts_per_rule()
+    yield Output(validated.valid, "registraties", metadata={
+        "rijen_in": validated.rows_in, "rijen_geldig": validated.rows_valid,
+        "rijen_quarantaine": validated.rows_quarantined,
+        "bestanden": len(validated.files), "bestanden_geweigerd": validated.files_rejected,
+        "verwachtingen": validated.suite.evaluated,
+        "gebroken_regels": MetadataValue.json(rules),
+        "great_expectations": validated.suite.gx_version})
+    yield Output(validated.quarantine, "quarantaine",
+                 metadata={"rijen": validated.rows_quarantined})
+    yield Output(validated.files_frame(), "bestandsverslag", metadata={
+        "geweigerd": MetadataValue.json(
+            {f.file: f.rule for f in validated.files if f.rejected})})
+    yield AssetCheckResult(
+        check_name=CONTRACT_CHECK, asset_key="registraties", passed=check.success,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"verwachtingen": check.evaluated, "mislukt": check.failed,
+                  "rijen_gecontroleerd": validated.rows_valid,
+                  "rijen_quarantaine": validated.rows_quarantined,
+                  "great_expectations": check.gx_version})
+
+
+@asset(partitions_def=reporting_years, group_name=GROUP, kinds={"polars", "parquet"},
+       owners=OWNERS,
+       description="Trajecten van het registratiejaar volgens de jaardefinities: peildatum "
+                   "31/12, afkapping, actief, afgesloten, open, duur en afloop.")
+def trajectories(context: AssetExecutionContext, registraties: pl.DataFrame) -> Output:
+    frame = year_trajectories(registraties, int(context.partition_key))
+    return Output(frame, metadata=year_counts(frame))

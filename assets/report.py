@@ -1,0 +1,34 @@
+"""The year's outputs in OUT/Y: results.json, quarantaine.csv, rapport.html."""
+
+
+from pathlib import Path
+
+import polars as pl
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from assets.partitions import reporting_years
+from assets.resources import PwbSettings
+from pipeline import outputs
+from pipeline.report.render import render_report
+from pipeline.results import build_results
+
+
+@asset(partitions_def=reporting_years, group_name="rapport", kinds={"html", "json"},
+       owners=["team:pwb"],
+       description="Jaarresultaten: results.json, quarantaine.csv en rapport.html in OUT/jaar.")
+def jaarrapport(context: AssetExecutionContext, settings: PwbSettings,
+                bestandsverslag: pl.DataFrame, quarantaine: pl.DataFrame,
+                trajectories: pl.DataFrame) -> MaterializeResult:
+    year = int(context.partition_key)
+    folder = Path(settings.out_dir) / str(year)
+    results = build_results(year, bestandsverslag, quarantaine, trajectories,
+                            illustrative_reference=settings.reference().illustrative,
+                            synthetic=settings.synthetic)
+    outputs.write_json(folder / outputs.RESULTS_FILE, results)
+    outputs.write_csv(folder / outputs.QUARANTINE_FILE, quarantaine.select(
+        pl.col("bron_bestand").alias("bestand"), pl.col("bron_regel").alias("regel"),
+        "caw", "regels", "melding"))
+    report = outputs.write_text(folder / outputs.REPORT_FILE, render_report(results))
+    return MaterializeResult(metadata={
+        "rapport": MetadataValue.url(report.resolve().as_uri()),
+        "map": MetadataValue.path(str(folder)), **results["counts"]})

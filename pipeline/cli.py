@@ -1,0 +1,236 @@
+"""The `pwb` command: validate, run, demo, synth, serve.
+
+`run` and `demo` materialise the Dagster asset graph in-process; Dagster (and
+Great Expectations) are imported only inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+PROJECT = Path(__file__).resolve().parents[1]
+DEMO_YEARS = (2012, 2013)
+DEMO_SEED = 20121201
+console = Console(stderr=False)
+errors = Console(stderr=True)
+
+
+def _years(text: str) -> list[int]:
+    first, _, last = text.partition("-")
+    years = list(range(int(first), int(last or first) + 1))
+    if not years:
+        raise argparse.ArgumentTypeError(f"ongeldige jaren: {text}")
+    return years
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pipeline.ingest import ingest
+    from pipeline.validation import validate
+
+    paths = [Path(p) for p in args.files]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        errors.print(f"[red]Bestand niet gevonden:[/red] {', '.join(map(str, missing))}")
+        return 2
+    with console.status("Bestanden lezen en controleren…"):
+        validated = validate(ingest(paths), dt.date.today())
+    files = Table(title="Bestanden", show_lines=False)
+    for name in ("bestand", "rijen in", "geldig", "quarantaine", "resultaat"):
+        files.add_column(name, justify="right" if name[0] in "rgq" and name != "resultaat"
+                         else "left")
+    for f in validated.files:
+        verdict = f"[red]geweigerd[/red]: {f.message}" if f.rejected else "aanvaard"
+        files.add_row(f.file, str(f.rows_in), str(f.rows_valid), str(f.rows_quarantined),
+                      verdict)
+    console.print(files)
+    for f in validated.files:
+        for note in f.warnings:
+            console.print(f"[yellow]waarschuwing[/yellow] {note}")
+    if validated.rows_quarantined:
+        rows = Table(title=f"Rijen in quarantaine ({validated.rows_quarantined})")
+        for name in ("bestand", "regel", "gebroken regels", "wat moet u doen"):
+            rows.add_column(name, overflow="fold")
+        for r in validated.quarantine.head(args.max_rows).iter_rows(named=True):
+            rows.add_row(r["bron_bestand"], str(r["bron_regel"]), r["regels"], r["melding"])
+        console.print(rows)
+        if validated.rows_quarantined > args.max_rows:
+            console.print(f"… en nog {validated.rows_quarantined - args.max_rows} rijen "
+                          f"(toon meer met --max-rows).")
+    ok = not validated.files_rejected and not validated.rows_quarantined
+    console.print(f"{validated.rows_in} rijen gelezen: {validated.rows_valid} geldig, "
+                  f"{validated.rows_quarantined} in quarantaine, {validated.files_rejected} "
+                  f"bestand(en) geweigerd.")
+    return 0 if ok else 1
+
+
+# --------------------------------------------------------------------------- run
+
+
+def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | None = None,
+             *, synthetic: bool = False) -> dict:
+    """Materialise the whole graph for one year, in-process; return results.json's content."""
+    import json
+
+    from dagster import materialize
+
+    from assets.definitions import ASSETS, storage_dir
+    from assets.io import PolarsParquetIOManager
+    from assets.resources import PwbSettings
+
+    settings = PwbSettings(input_dir=str(input_dir.resolve()), out_dir=str(out_dir.resolve()),
+                           reference_dir=str(reference_dir.resolve()) if reference_dir else None,
+                           synthetic=synthetic)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = materialize(
+            ASSETS, partition_key=str(year),
+            resources={"io_manager": PolarsParquetIOManager(base_dir=str(storage_dir())),
+                       "settings": settings},
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            raise_on_error=False,
+        )
+    if not result.success:
+        failure = next((e for e in result.all_events if e.is_failure), None)
+        detail = failure.message if failure is not None else "onbekende fout"
+        raise RuntimeError(f"De run voor {year} is mislukt: {detail}")
+    return json.loads((out_dir / str(year) / "results.json").read_text(encoding="utf-8"))
+
+
+def _summary(results: dict, out_dir: Path) -> None:
+    c = results["counts"]
+    console.print(
+        f"[bold]{results['year']}[/bold]: {c['rows_in']} rijen in, {c['rows_valid']} geldig, "
+        f"{c['rows_quarantined']} in quarantaine, {c['files_rejected']} bestand(en) geweigerd; "
+        f"{c['active']} actief, {c['closed']} afgesloten, {c['open_at_cutoff']} open op de "
+        f"peildatum.")
+    console.print(f"Rapport: {(out_dir / str(results['year']) / 'rapport.html').resolve()}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if not args.input.is_dir():
+        errors.print(f"[red]Invoermap niet gevonden:[/red] {args.input}")
+        return 2
+    with console.status(f"Jaar {args.year}: inlezen, valideren, trajecten, rapport…"):
+        results = run_year(args.input, args.year, args.out, args.reference)
+    _summary(results, args.out)
+    return 0
+
+
+# --------------------------------------------------------------------------- synth, demo
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from pipeline.synth import generate
+
+    with console.status("Synthetische registraties maken…"):
+        summary = generate(args.out, args.years, args.seed, n_per_year=args.n_per_year,
+                           dirty=args.dirty)
+    console.print(f"{sum(summary.rows.values())} rijen in {len(summary.files)} bestanden "
+                  f"in {args.out / 'registraties'}; waarheid: {summary.truth_path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.synth import generate
+
+    data = PROJECT / "data" / "demo"
+    with console.status("Synthetische registraties maken (2012–2013)…"):
+        generate(data, DEMO_YEARS, DEMO_SEED)
+    for year in DEMO_YEARS:
+        with console.status(f"Jaar {year}: inlezen, valideren, trajecten, rapport…"):
+            results = run_year(data / "registraties", year, args.out, synthetic=True)
+        _summary(results, args.out)
+    return 0
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The Dagster UI on 127.0.0.1 with a persistent DAGSTER_HOME; Ctrl-C stops it cleanly."""
+    home = Path(os.environ.get("DAGSTER_HOME", PROJECT / ".dagster" / "home"))
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "assets.definitions",
+               "-h", args.host, "-p", str(args.port)]
+    if args.host != "127.0.0.1":
+        console.print(f"[yellow]Let op:[/yellow] de UI luistert op {args.host}; iedereen die "
+                      f"dit adres bereikt, kan runs starten.")
+    console.print(f"Dagster UI: http://{args.host}:{args.port}  (DAGSTER_HOME={home}); "
+                  f"stoppen met Ctrl-C.")
+    process = subprocess.Popen(command, env=env, cwd=PROJECT, start_new_session=True)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        return 0
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pwb", description="Evaluatie preventieve woonbegeleiding")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="bestanden controleren tegen het registratieformaat")
+    v.add_argument("files", nargs="+")
+    v.add_argument("--max-rows", type=int, default=50)
+    v.set_defaults(func=cmd_validate)
+
+    r = sub.add_parser("run", help="de volledige evaluatie voor één registratiejaar")
+    r.add_argument("--input", type=Path, required=True)
+    r.add_argument("--year", type=int, required=True)
+    r.add_argument("--reference", type=Path, default=None)
+    r.add_argument("--out", type=Path, default=PROJECT / "reports")
+    r.set_defaults(func=cmd_run)
+
+    d = sub.add_parser("demo", help="synthetische gegevens maken en de evaluatie draaien")
+    d.add_argument("--out", type=Path, default=PROJECT / "reports")
+    d.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("synth", help="synthetische registraties met gekende waarheid")
+    s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--years", type=_years, required=True)
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--n-per-year", type=int, default=None)
+    s.add_argument("--dirty", type=float, default=0.0)
+    s.set_defaults(func=cmd_synth)
+
+    u = sub.add_parser("serve", help="de Dagster-UI starten (standaard enkel op 127.0.0.1)")
+    u.add_argument("--host", default="127.0.0.1")
+    u.add_argument("--port", type=int, default=3000)
+    u.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except RuntimeError as exc:
+        errors.print(f"[red]Fout:[/red] {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""results.json: the machine-readable outcome of one reporting year.
+
+No run timestamp and no identifiers: the same inputs and settings give the
+same bytes. Keys follow mission.md's fixed interface; later issues add to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from pipeline.years import cutoff, year_counts
+
+FILE_COLUMNS = ("bestand", "rijen_in", "rijen_geldig", "rijen_quarantaine", "geweigerd",
+                "regel", "melding", "waarschuwingen")
+
+
+def rule_counts(quarantine: pl.DataFrame) -> dict[str, int]:
+    """Quarantined rows per broken rule (a row breaking two rules counts for both)."""
+    if quarantine.is_empty():
+        return {}
+    counts = (quarantine.select(pl.col("regels").str.split(", ").explode())
+              .group_by("regels").len().sort(["len", "regels"], descending=[True, False]))
+    return {name: int(n) for name, n in counts.iter_rows()}
+
+
+def build_results(year: int, files: pl.DataFrame, quarantine: pl.DataFrame,
+                  trajectories: pl.DataFrame, *, illustrative_reference: bool,
+                  synthetic: bool) -> dict[str, Any]:
+    counts = year_counts(trajectories)
+    rows_in = int(files["rijen_in"].sum())
+    rows_valid = int(files["rijen_geldig"].sum())
+    rows_quarantined = int(files["rijen_quarantaine"].sum())
+    if rows_in != rows_valid + rows_quarantined or rows_valid != trajectories.height:
+        raise ValueError("boekhouding klopt niet: rijen in != geldig + quarantaine")
+    return {
+        "year": year,
+        "cutoff": cutoff(year).isoformat(),
+        "counts": {
+            "rows_in": rows_in,
+            "rows_valid": rows_valid,
+            "rows_quarantined": rows_quarantined,
+            "files_rejected": int(files["geweigerd"].sum()),
+            "active": counts["active"],
+            "closed": counts["closed"],
+            "open_at_cutoff": counts["open_at_cutoff"],
+            "out_of_scope": counts["out_of_scope"],
+        },
+        "validation": {
+            "rules_broken": rule_counts(quarantine),
+            "files": [{k: row[k] for k in FILE_COLUMNS} for row in files.iter_rows(named=True)],
+        },
+        "data": {"synthetic": synthetic, "illustrative_reference": illustrative_reference},
+    }

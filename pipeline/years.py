@@ -1,0 +1,81 @@
+"""The year definitions of registration-format.md, as one function.
+
+Reporting year Y has cut-off Y-12-31. Follow-up is truncated at the cut-off:
+a closure after it counts as still open (censored at the cut-off), and a
+trajectory starting after it is out of scope for Y. So re-running Y later,
+with later extracts present, gives the same answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+OUTCOMES = ("vermeden", "uithuisgezet", "ander")
+
+
+def cutoff(year: int) -> dt.date:
+    return dt.date(year, 12, 31)
+
+
+def trajectories(valid: pl.DataFrame, year: int) -> pl.DataFrame:
+    """Valid registrations -> the trajectories frame of reporting year `year`.
+
+    Added columns:
+      in_scope            datum_start <= cut-off (only these are analysed)
+      datum_afsluiting_y  the closure as seen at the cut-off (null when after it)
+      active              in scope and open at the cut-off or closed on/after Y-01-01
+      closed_in_year      closure within Y
+      open_at_cutoff      in scope and not closed by the cut-off
+      closed              closed by the cut-off (the event of time to closure)
+      days_to_closure     datum_start -> closure, or -> cut-off when open (censored)
+      closure_outcome     vermeden / uithuisgezet / ander for closures by the cut-off
+      eviction_avoided    for closures in Y with uithuiszetting_vermeden ja/nee: 1/0
+      open_days_in_year   days of Y on which the trajectory was open, [start, closure)
+    """
+    first, last = dt.date(year, 1, 1), cutoff(year)
+    start = pl.col("datum_start")
+    seen = (pl.when(pl.col("datum_afsluiting") <= last)
+            .then(pl.col("datum_afsluiting")).otherwise(None))
+    frame = valid.with_columns(
+        (start <= last).alias("in_scope"),
+        seen.alias("datum_afsluiting_y"),
+    )
+    in_scope, closure = pl.col("in_scope"), pl.col("datum_afsluiting_y")
+    outcome = (pl.when(closure.is_null()).then(None)
+               .when(pl.col("afsluitreden") == "uithuisgezet").then(pl.lit("uithuisgezet"))
+               .when(pl.col("uithuiszetting_vermeden") == "ja").then(pl.lit("vermeden"))
+               .otherwise(pl.lit("ander")))
+    closed_in_year = closure.is_not_null() & (closure >= first)
+    # Open on day d when start <= d < closure (or up to and including the cut-off when open).
+    end_exclusive = pl.coalesce(closure, pl.lit(last + dt.timedelta(days=1)))
+    overlap = (pl.min_horizontal(end_exclusive, pl.lit(last + dt.timedelta(days=1)))
+               - pl.max_horizontal(start, pl.lit(first))).dt.total_days()
+    return frame.with_columns(
+        (in_scope & (closure.is_null() | (closure >= first))).alias("active"),
+        (in_scope & closed_in_year).alias("closed_in_year"),
+        (in_scope & closure.is_null()).alias("open_at_cutoff"),
+        (in_scope & closure.is_not_null()).alias("closed"),
+        pl.when(in_scope)
+        .then((pl.coalesce(closure, pl.lit(last)) - start).dt.total_days())
+        .alias("days_to_closure"),
+        pl.when(in_scope).then(outcome).alias("closure_outcome"),
+        pl.when(in_scope & closed_in_year
+                & pl.col("uithuiszetting_vermeden").is_in(["ja", "nee"]))
+        .then((pl.col("uithuiszetting_vermeden") == "ja").cast(pl.Int8))
+        .alias("eviction_avoided"),
+        pl.when(in_scope).then(overlap.clip(lower_bound=0)).otherwise(0)
+        .alias("open_days_in_year"),
+    )
+
+
+def year_counts(frame: pl.DataFrame) -> dict[str, int]:
+    """The counts of results.json for a trajectories frame."""
+    row = frame.select(
+        pl.col("active").sum(),
+        pl.col("closed_in_year").sum().alias("closed"),
+        pl.col("open_at_cutoff").sum(),
+        (~pl.col("in_scope")).sum().alias("out_of_scope"),
+    ).row(0, named=True)
+    return {k: int(v) for k, v in row.items()}
