@@ -66,7 +66,7 @@ class ColumnSpec:
         return self.name in ("caw", "verhuurder_type")
 
 
-R, C, O = Need.REQUIRED, Need.WHEN_CLOSED, Need.OPTIONAL
+R, C, O = Need.REQUIRED, Need.WHEN_CLOSED, Need.OPTIONAL  # noqa: E741 (the format's letters)
 
 COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("dossier_id", R, Kind.TEXT, "dossiernummer"),

@@ -94,9 +94,9 @@ def _decode(raw: bytes, file_name: str) -> str:
         return raw.decode("cp1252")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise FileRejected(file_name, FileRule.UNREADABLE,
-                           f"Bestand '{file_name}', regel {line}: de tekens zijn niet leesbaar "
-                           f"als UTF-8 of Windows-1252. Sla het bestand op als CSV UTF-8.") from None
+        message = (f"Bestand '{file_name}', regel {line}: de tekens zijn niet leesbaar als "
+                   f"UTF-8 of Windows-1252. Sla het bestand op als CSV UTF-8.")
+        raise FileRejected(file_name, FileRule.UNREADABLE, message) from None
 
 
 def _detect_separator(text: str) -> str:

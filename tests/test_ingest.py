@@ -12,7 +12,8 @@ from conftest import POISON_RRN, open_row, valid_row, write_csv, write_parquet, 
 from pipeline.contract import COLUMN_NAMES, FileRule
 from pipeline.ingest import FileRejected, ingest, load_file
 
-ROWS = [valid_row(1), open_row(2, huurachterstand_eur=0.5, leeftijd=67, verhuurder_id="Woonpunt Zenneé")]
+ROWS = [valid_row(1),
+        open_row(2, huurachterstand_eur=0.5, leeftijd=67, verhuurder_id="Woonpunt Zenneé")]
 
 
 def _typed(path: Path) -> pl.DataFrame:
