@@ -22,8 +22,7 @@ def jaarrapport(context: AssetExecutionContext, settings: PwbSettings,
     year = int(context.partition_key)
     folder = Path(settings.out_dir) / str(year)
     results = build_results(year, bestandsverslag, quarantaine, trajectories,
-                            illustrative_reference=settings.reference().illustrative,
-                            synthetic=settings.synthetic)
+                            settings.reference(), synthetic=settings.synthetic)
     outputs.write_json(folder / outputs.RESULTS_FILE, results)
     outputs.write_csv(folder / outputs.QUARANTINE_FILE, quarantaine.select(
         pl.col("bron_bestand").alias("bestand"), pl.col("bron_regel").alias("regel"),

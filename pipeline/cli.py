@@ -70,6 +70,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if validated.rows_quarantined > args.max_rows:
             console.print(f"… en nog {validated.rows_quarantined - args.max_rows} rijen "
                           f"(toon meer met --max-rows).")
+    if validated.mismatches:
+        errors.print("[red]Interne fout:[/red] Great Expectations en de regels verschillen: "
+                     + "; ".join(validated.mismatches))
+        return 2
     ok = not validated.files_rejected and not validated.rows_quarantined
     console.print(f"{validated.rows_in} rijen gelezen: {validated.rows_valid} geldig, "
                   f"{validated.rows_quarantined} in quarantaine, {validated.files_rejected} "

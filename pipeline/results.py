@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.reference import Reference, unknown_references
 from pipeline.years import cutoff, year_counts
 
 FILE_COLUMNS = ("bestand", "rijen_in", "rijen_geldig", "rijen_quarantaine", "geweigerd",
@@ -26,7 +27,7 @@ def rule_counts(quarantine: pl.DataFrame) -> dict[str, int]:
 
 
 def build_results(year: int, files: pl.DataFrame, quarantine: pl.DataFrame,
-                  trajectories: pl.DataFrame, *, illustrative_reference: bool,
+                  trajectories: pl.DataFrame, reference: Reference, *,
                   synthetic: bool) -> dict[str, Any]:
     counts = year_counts(trajectories)
     rows_in = int(files["rijen_in"].sum())
@@ -50,6 +51,8 @@ def build_results(year: int, files: pl.DataFrame, quarantine: pl.DataFrame,
         "validation": {
             "rules_broken": rule_counts(quarantine),
             "files": [{k: row[k] for k in FILE_COLUMNS} for row in files.iter_rows(named=True)],
+            "unknown_to_reference": unknown_references(trajectories, reference),
         },
-        "data": {"synthetic": synthetic, "illustrative_reference": illustrative_reference},
+        "data": {"synthetic": synthetic, "illustrative_reference": reference.illustrative,
+                 "reference_sources": reference.sources},
     }

@@ -57,7 +57,8 @@ def test_materialisation_with_blocking_check(materialised) -> None:
     assert result.success
     (check,) = result.get_asset_check_evaluations()
     assert check.check_name == CONTRACT_CHECK and check.passed
-    assert check.metadata["rijen_gecontroleerd"].value == 3
+    assert check.metadata["rijen_gecontroleerd"].value == 5
+    assert check.metadata["rijen_geldig"].value == 3
     results = json.loads((root / "out" / "2012" / "results.json").read_text())
     assert results["counts"] == {"rows_in": 5, "rows_valid": 3, "rows_quarantined": 2,
                                  "files_rejected": 1, "active": 3, "closed": 2,

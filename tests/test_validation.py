@@ -129,3 +129,14 @@ def test_messages_never_repeat_cell_values(failing_run) -> None:
     text = " ".join(validated.quarantine["melding"].to_list())
     for value in ("misschien", "vijftig", "XYZ", "kot", "private", "2012-02-30", "veel"):
         assert value not in text
+
+
+def test_disagreement_between_gx_and_rules_is_reported(failing_run) -> None:
+    """A suite that lacks a rule's expectation makes the counts differ: the check must see it."""
+    ingested, _ = failing_run
+    suite = suite_dict()
+    suite["expectations"] = [e for e in suite["expectations"]
+                             if e["meta"]["regel"] != "bereik:leeftijd"]
+    validated = validate(ingested, RUN_DATE, suite)
+    assert validated.mismatches == ("bereik:leeftijd: GX 0 / polars 3",)
+    assert not validated.gx_agrees

@@ -135,3 +135,19 @@ def load_reference(directory: Path | None = None) -> Reference:
         staffing=frames["personeel.csv"],
         sources=sources,
     )
+
+
+def unknown_references(valid: pl.DataFrame, reference: Reference) -> dict[str, int]:
+    """Rows whose landlord or municipality the reference tables do not know.
+
+    Not a row error (references are often behind): counted, and shown in the report.
+    """
+    known_landlords = reference.landlords["verhuurder_id"].implode()
+    known_municipalities = reference.landlords["gemeente_nis"].unique().implode()
+    row = valid.select(
+        (pl.col("verhuurder_id").is_not_null()
+         & ~pl.col("verhuurder_id").is_in(known_landlords)).sum().alias("verhuurder_id"),
+        (pl.col("gemeente_nis").is_not_null()
+         & ~pl.col("gemeente_nis").is_in(known_municipalities)).sum().alias("gemeente_nis"),
+    ).row(0, named=True)
+    return {k: int(v) for k, v in row.items()}
