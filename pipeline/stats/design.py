@@ -1,0 +1,200 @@
+"""Design matrices for the regression models (Cox, logistic).
+
+Why a module of its own: the Cox and logistic models must name, code and drop
+terms in exactly the same way, because the report and ``results.json`` put
+their terms side by side.
+
+Conventions
+-----------
+* A string, categorical or enum column is *categorical*: one 0/1 dummy per
+  level except the reference level. The term is named ``column[level]``.
+* The reference level is, in order of precedence: ``references[column]``, the
+  project default in :data:`DEFAULT_REFERENCES`, else the first level in sort
+  order. A requested reference that does not occur in the data falls back to
+  the first level in sort order, and the design says so in ``problems``.
+* A boolean column becomes 0/1 and a numeric column is used as is; both are
+  named ``column``.
+* Rows with a missing value (null, or NaN in a float column) in any covariate
+  are left out; the design records how many (``n_dropped``) and which
+  (``keep``).
+* A covariate with no variation (one level only, or a constant number) carries
+  no information next to the baseline hazard or the intercept: it is dropped,
+  and ``problems`` says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+#: Reference levels fixed by the mission (``results.json`` term names rely on them).
+DEFAULT_REFERENCES: Mapping[str, str] = {
+    "verhuurder_type": "SHM",
+    "gezinstype": "alleenstaand",
+    "inkomensbron": "arbeid",
+    "aanmelder": "shm",
+}
+
+
+@dataclass(frozen=True)
+class Design:
+    """A model matrix with its term bookkeeping.
+
+    ``matrix`` has one row per kept row of the input (``keep`` marks them, in
+    input order) and one float64 column per entry of ``terms``.
+    """
+
+    matrix: np.ndarray
+    terms: tuple[str, ...]
+    sources: tuple[str, ...]  # the input column behind each term
+    indicator: tuple[bool, ...]  # True for 0/1 terms (levels, booleans)
+    references: Mapping[str, str]  # reference level per categorical column
+    levels: Mapping[str, tuple[str, ...]]  # all observed levels, reference first
+    keep: np.ndarray  # bool mask over the input rows
+    n_dropped: int
+    problems: tuple[str, ...] = field(default=())
+
+    def term_index(self, term: str) -> int:
+        return self.terms.index(term)
+
+
+def is_categorical(dtype: pl.DataType) -> bool:
+    return dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum))
+
+
+def missing_mask(data: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """True for rows with a null (or a float NaN) in any of ``columns``."""
+    miss = np.zeros(data.height, dtype=bool)
+    for col in columns:
+        s = data[col]
+        miss |= s.is_null().to_numpy()
+        if s.dtype.is_float():
+            miss |= s.is_nan().fill_null(False).to_numpy()
+    return miss
+
+
+def build_design(
+    data: pl.DataFrame,
+    covariates: Sequence[str],
+    references: Mapping[str, str] | None = None,
+    *,
+    required: Sequence[str] = (),
+) -> Design:
+    """Dummy-code ``covariates`` of ``data`` (see the module docstring).
+
+    ``required`` names further columns (duration, event, outcome, strata,
+    cluster) whose missing values also drop a row, so that every model sees
+    the same complete-case rows as its design.
+    """
+    covariates = list(dict.fromkeys(covariates))  # keep order, drop repeats
+    missing_cols = [c for c in [*covariates, *required] if c not in data.columns]
+    if missing_cols:
+        raise KeyError(f"columns not in data: {missing_cols}")
+    refs_in = dict(DEFAULT_REFERENCES)
+    refs_in.update(references or {})
+
+    miss = missing_mask(data, [*covariates, *required])
+    keep = ~miss
+    n_dropped = int(miss.sum())
+    problems: list[str] = []
+    if n_dropped:
+        problems.append(f"{n_dropped} row(s) left out for missing values in the model columns")
+    kept = data.filter(pl.Series(keep)) if n_dropped else data
+    n = kept.height
+
+    columns: list[np.ndarray] = []
+    terms: list[str] = []
+    sources: list[str] = []
+    indicator: list[bool] = []
+    ref_out: dict[str, str] = {}
+    levels_out: dict[str, tuple[str, ...]] = {}
+
+    for col in covariates:
+        s = kept[col]
+        dtype = s.dtype
+        if is_categorical(dtype):
+            s_str = s.cast(pl.String)
+            levels = sorted(s_str.unique().drop_nulls().to_list())
+            if not levels:
+                problems.append(f"{col}: no observed levels; covariate dropped")
+                continue
+            wanted = refs_in.get(col)
+            if wanted is not None and wanted in levels:
+                ref = wanted
+            else:
+                ref = levels[0]
+                if wanted is not None:
+                    problems.append(
+                        f"{col}: reference level {wanted!r} not in the data; "
+                        f"using {ref!r} (first level in sort order)"
+                    )
+            ref_out[col] = ref
+            levels_out[col] = (ref, *[lv for lv in levels if lv != ref])
+            if len(levels) == 1:
+                problems.append(f"{col}: only one level ({ref!r}); covariate dropped")
+                continue
+            for lv in levels:
+                if lv == ref:
+                    continue
+                columns.append((s_str == lv).cast(pl.Float64).to_numpy().astype(np.float64))
+                terms.append(f"{col}[{lv}]")
+                sources.append(col)
+                indicator.append(True)
+        elif dtype == pl.Boolean:
+            x = s.cast(pl.Float64).to_numpy().astype(np.float64)
+            if n and np.all(x == x[0]):
+                problems.append(f"{col}: constant ({bool(x[0])}); covariate dropped")
+                continue
+            columns.append(x)
+            terms.append(col)
+            sources.append(col)
+            indicator.append(True)
+        elif dtype.is_numeric():
+            x = s.cast(pl.Float64).to_numpy().astype(np.float64)
+            if n and np.all(x == x[0]):
+                problems.append(f"{col}: constant ({x[0]:g}); covariate dropped")
+                continue
+            columns.append(x)
+            terms.append(col)
+            sources.append(col)
+            indicator.append(bool(n) and bool(np.all((x == 0) | (x == 1))))
+        else:
+            raise TypeError(f"{col}: unsupported dtype {dtype} for a model covariate")
+
+    matrix = np.column_stack(columns) if columns else np.empty((n, 0), dtype=np.float64)
+    return Design(
+        matrix=np.ascontiguousarray(matrix, dtype=np.float64),
+        terms=tuple(terms),
+        sources=tuple(sources),
+        indicator=tuple(indicator),
+        references=ref_out,
+        levels=levels_out,
+        keep=keep,
+        n_dropped=n_dropped,
+        problems=tuple(problems),
+    )
+
+
+def independent_columns(matrix: np.ndarray, *, intercept: bool) -> list[int]:
+    """Indices of a maximal set of linearly independent columns, greedy in order.
+
+    Used to drop aliased terms (R reports them as NA) instead of failing on a
+    singular information matrix. Columns are centred when the model has an
+    intercept or a baseline hazard (both absorb constants).
+    """
+    if matrix.shape[1] == 0:
+        return []
+    x = matrix - matrix.mean(axis=0) if intercept else matrix
+    scale = np.sqrt((x * x).sum(axis=0))
+    scale[scale == 0] = 1.0
+    g = (x.T @ x) / np.outer(scale, scale)
+    kept: list[int] = []
+    for j in range(g.shape[0]):
+        trial = [*kept, j]
+        sub = g[np.ix_(trial, trial)]
+        if np.linalg.matrix_rank(sub, tol=1e-9) == len(trial):
+            kept.append(j)
+    return kept
