@@ -93,6 +93,8 @@ class ReferenceError(ValueError):
 
 def _read(path: Path, name: str) -> pl.DataFrame:
     expected = _SCHEMAS[name]
+    if not path.is_file():
+        raise ReferenceError(f"Referentiebestand '{path}' ontbreekt.")
     try:
         frame = pl.read_csv(path, infer_schema=False)
     except Exception:
