@@ -160,7 +160,7 @@ def run_suite(frame: pl.DataFrame, run_date: dt.date, suite: dict[str, Any] | No
     result = definition.run(
         batch_parameters={"dataframe": _to_pandas(frame)},
         expectation_parameters={RUN_DATE_PARAMETER: f"{run_date.isoformat()}T00:00:00"},
-        result_format="COMPLETE" if with_rows else "SUMMARY",
+        result_format="COMPLETE" if with_rows else "BASIC",
     )
     outcomes = []
     for item in result.results:
