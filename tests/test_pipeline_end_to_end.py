@@ -38,6 +38,7 @@ def delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def materialised(delivery: Path, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("run")
+    (root / "home").mkdir()
     instance = DagsterInstance.local_temp(str(root / "home"))
     settings = PwbSettings(input_dir=str(delivery), out_dir=str(root / "out"),
                            run_date=RUN_DATE.isoformat())
