@@ -8,11 +8,12 @@ from pathlib import Path
 from dagster import Definitions, in_process_executor
 
 from assets.io import PolarsParquetIOManager
+from assets.models import MODEL_ASSETS, model_resources
 from assets.registrations import trajectories, validated_registrations
 from assets.report import jaarrapport
 from assets.resources import PROJECT, PwbSettings
 
-ASSETS = [validated_registrations, trajectories, jaarrapport]
+ASSETS = [validated_registrations, trajectories, *MODEL_ASSETS, jaarrapport]
 
 
 def storage_dir() -> Path:
@@ -24,6 +25,7 @@ defs = Definitions(
     assets=ASSETS,
     resources={
         "io_manager": PolarsParquetIOManager(base_dir=str(storage_dir())),
+        **model_resources(str(storage_dir())),
         "settings": PwbSettings(),
     },
     executor=in_process_executor,

@@ -6,6 +6,7 @@ from pathlib import Path
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from assets.models import ModelSettingsResource
 from assets.partitions import reporting_years
 from assets.resources import PwbSettings
 from pipeline import outputs
@@ -17,12 +18,17 @@ from pipeline.results import build_results
        owners=["team:pwb"],
        description="Jaarresultaten: results.json, quarantaine.csv en rapport.html in OUT/jaar.")
 def jaarrapport(context: AssetExecutionContext, settings: PwbSettings,
+                model_settings: ModelSettingsResource,
                 bestandsverslag: pl.DataFrame, quarantaine: pl.DataFrame,
-                trajectories: pl.DataFrame) -> MaterializeResult:
+                trajectories: pl.DataFrame, time_to_closure: dict, closure_hazards: dict,
+                closure_outcomes: dict, eviction_avoidance: dict) -> MaterializeResult:
     year = int(context.partition_key)
     folder = Path(settings.out_dir) / str(year)
     results = build_results(year, bestandsverslag, quarantaine, trajectories,
                             settings.reference(), synthetic=settings.synthetic)
+    results |= {"time_to_closure": time_to_closure, "cox": closure_hazards,
+                "cumulative_incidence": closure_outcomes, "eviction_avoided": eviction_avoidance,
+                "model_settings": model_settings.settings().as_dict()}
     outputs.write_json(folder / outputs.RESULTS_FILE, results)
     outputs.write_csv(folder / outputs.QUARANTINE_FILE, quarantaine.select(
         pl.col("bron_bestand").alias("bestand"), pl.col("bron_regel").alias("regel"),

@@ -93,6 +93,7 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
 
     from assets.definitions import ASSETS, storage_dir
     from assets.io import PolarsParquetIOManager
+    from assets.models import model_resources
     from assets.resources import PwbSettings
 
     settings = PwbSettings(input_dir=str(input_dir.resolve()), out_dir=str(out_dir.resolve()),
@@ -103,7 +104,7 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
         result = materialize(
             ASSETS, partition_key=str(year),
             resources={"io_manager": PolarsParquetIOManager(base_dir=str(storage_dir())),
-                       "settings": settings},
+                       **model_resources(str(storage_dir())), "settings": settings},
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             raise_on_error=False,
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import POISON_RRN, open_row, valid_row, write_csv, write_parquet, write_xlsx
+from registration_files import POISON_RRN, open_row, valid_row, write_csv, write_parquet, write_xlsx
 
 from pipeline.contract import COLUMN_NAMES, FileRule
 from pipeline.ingest import FileRejected, ingest, load_file

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import POISON_RRN, RUN_DATE, open_row, valid_row, write_csv, write_parquet
 from dagster import DagsterInstance, materialize
+from registration_files import POISON_RRN, RUN_DATE, open_row, valid_row, write_csv, write_parquet
 
 from assets.definitions import ASSETS, defs
 from assets.io import PolarsParquetIOManager
+from assets.models import model_resources
 from assets.registrations import CONTRACT_CHECK
 from assets.resources import PwbSettings
 
@@ -44,13 +45,14 @@ def materialised(delivery: Path, tmp_path_factory: pytest.TempPathFactory):
                            run_date=RUN_DATE.isoformat())
     result = materialize(ASSETS, partition_key="2012", instance=instance, resources={
         "io_manager": PolarsParquetIOManager(base_dir=str(root / "store")),
-        "settings": settings})
+        **model_resources(str(root / "store")), "settings": settings})
     return result, root, instance
 
 
 def test_definitions_load() -> None:
     assert {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()} == \
-        {"registraties", "quarantaine", "bestandsverslag", "trajectories", "jaarrapport"}
+        {"registraties", "quarantaine", "bestandsverslag", "trajectories", "jaarrapport",
+         "time_to_closure", "closure_hazards", "closure_outcomes", "eviction_avoidance"}
 
 
 def test_materialisation_with_blocking_check(materialised) -> None:

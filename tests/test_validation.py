@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import RUN_DATE, open_row, valid_row, write_csv, write_xlsx
+from registration_files import RUN_DATE, open_row, valid_row, write_csv, write_xlsx
 
 from pipeline.contract import ROW_RULES, RULES_BY_NAME
 from pipeline.ingest import ingest

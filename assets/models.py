@@ -1,0 +1,146 @@
+"""The year's models as thin assets over `pipeline.models`, stored as JSON.
+
+Why a JSON IO manager: the results are nested dicts that go into results.json
+as they are; the parquet IO manager only stores frames. One file per asset and
+partition, BASE/<asset>/<partition>.json, written atomically.
+Why a resource for the settings: researchers change covariates, references or
+CI type once per run (launchpad or CLI), and all four models follow.
+"""
+
+
+import json
+from pathlib import Path
+
+import polars as pl
+from dagster import (
+    AssetExecutionContext,
+    ConfigurableIOManager,
+    ConfigurableResource,
+    InputContext,
+    MetadataValue,
+    Output,
+    OutputContext,
+    asset,
+)
+
+from assets.partitions import reporting_years
+from pipeline import models
+from pipeline.outputs import write_json
+
+GROUP = "modellen"
+OWNERS = ["team:pwb"]
+IO_MANAGER_KEY = "json_io_manager"
+_DEFAULTS = models.ModelSettings()
+
+
+class JsonIOManager(ConfigurableIOManager):
+    """Dict outputs as JSON (allow_nan=False), one file per asset and partition."""
+
+    base_dir: str
+
+    def _path(self, context: OutputContext | InputContext) -> Path:
+        name = context.asset_partition_key if context.has_asset_partitions else "all"
+        return Path(self.base_dir).joinpath(*context.asset_key.path) / f"{name}.json"
+
+    def handle_output(self, context: OutputContext, obj: dict) -> None:
+        path = write_json(self._path(context), obj)
+        context.add_output_metadata({"pad": str(path)})
+
+    def load_input(self, context: InputContext) -> dict:
+        return json.loads(self._path(context).read_text(encoding="utf-8"))
+
+
+class ModelSettingsResource(ConfigurableResource):
+    """The model settings of a run; defaults are those of `pipeline.models.ModelSettings`."""
+
+    cox_covariates: list[str] = list(_DEFAULTS.cox_covariates)
+    logistic_covariates: list[str] = list(_DEFAULTS.logistic_covariates)
+    references: dict[str, str] = dict(_DEFAULTS.references)
+    conf_level: float = _DEFAULTS.conf_level
+    km_conf_type: str = _DEFAULTS.km_conf_type
+    ties: str = _DEFAULTS.ties
+    cox_strata: list[str] = list(_DEFAULTS.cox_strata)
+    cluster: str | None = _DEFAULTS.cluster
+    ph_transform: str = _DEFAULTS.ph_transform
+    profiles: list[str] = list(_DEFAULTS.profiles)
+    age_bands: list[int] = list(_DEFAULTS.age_bands)
+
+    def settings(self) -> models.ModelSettings:
+        return models.ModelSettings(
+            cox_covariates=tuple(self.cox_covariates),
+            logistic_covariates=tuple(self.logistic_covariates),
+            references=dict(self.references), conf_level=self.conf_level,
+            km_conf_type=self.km_conf_type, ties=self.ties, cox_strata=tuple(self.cox_strata),
+            ph_transform=self.ph_transform, cluster=self.cluster,
+            profiles=tuple(self.profiles), age_bands=tuple(self.age_bands))
+
+
+def _problems(result: dict) -> dict:
+    return {"problemen": len(result["problems"]),
+            "problemen_lijst": MetadataValue.json(result["problems"])}
+
+
+def _lr(result: dict) -> str:
+    lr = result["lr_test"]
+    return f"chi2 = {lr['statistic']}, df = {lr['df']}, p = {lr['p']}"
+
+
+ASSET = {"partitions_def": reporting_years, "group_name": GROUP, "owners": OWNERS,
+         "io_manager_key": IO_MANAGER_KEY}
+
+
+@asset(**ASSET, kinds={"numpy", "json"},
+       description="Duur tot afsluiting: Kaplan-Meier (mediaan met 95%-BI, R survfit 'log') "
+                   "over alle trajecten tot de peildatum en per profiel, log-rank per profiel.")
+def time_to_closure(context: AssetExecutionContext, trajectories: pl.DataFrame,
+                    model_settings: ModelSettingsResource) -> Output[dict]:
+    result = models.time_to_closure(trajectories, model_settings.settings())
+    return Output(result, metadata={
+        "n": result["n"], "afsluitingen": result["events"],
+        "mediaan_dagen": result["median_days"], "mediaan_bi": str(result["median_ci"]),
+        "profielen": len(result["by_group"]), **_problems(result)})
+
+
+@asset(**ASSET, kinds={"numpy", "json"},
+       description="Cox-model van de afsluitkans (Efron, gestratificeerd per CAW) met de "
+                   "toets op proportionele hazards (cox.zph) en de concordantie.")
+def closure_hazards(context: AssetExecutionContext, trajectories: pl.DataFrame,
+                    model_settings: ModelSettingsResource) -> Output[dict]:
+    result = models.cox_model(trajectories, model_settings.settings())
+    return Output(result, metadata={
+        "n": result["n"], "afsluitingen": result["events"], "termen": len(result["terms"]),
+        "concordantie": result["concordance"], "lr_toets": _lr(result),
+        "ph_toets_globaal_p": result["ph_test"]["global"]["p"], **_problems(result)})
+
+
+@asset(**ASSET, kinds={"numpy", "json"},
+       description="Afloop van de begeleiding als concurrerende uitkomsten (vermeden, "
+                   "uithuisgezet, ander): cumulatieve incidentie volgens Aalen-Johansen.")
+def closure_outcomes(context: AssetExecutionContext, trajectories: pl.DataFrame,
+                     model_settings: ModelSettingsResource) -> Output[dict]:
+    result = models.closure_incidence(trajectories, model_settings.settings())
+    at = dict(zip(result["days"], result["vermeden"], strict=True))
+    return Output(result, metadata={
+        "n": result["n"], "afsluitingen": MetadataValue.json(result["events"]),
+        "vermeden_365_dagen": at.get(365), **_problems(result)})
+
+
+@asset(**ASSET, kinds={"statsmodels", "json"},
+       description="Logistisch model van 'uithuiszetting vermeden' bij de in het jaar "
+                   "afgesloten trajecten met ja/nee; odds ratio's, robuust voor clustering "
+                   "per CAW.")
+def eviction_avoidance(context: AssetExecutionContext, trajectories: pl.DataFrame,
+                       model_settings: ModelSettingsResource) -> Output[dict]:
+    result = models.eviction_model(trajectories, model_settings.settings())
+    return Output(result, metadata={
+        "n": result["n"], "vermeden": result["events"], "aandeel_vermeden": result["rate"],
+        "termen": len(result["terms"]), "cov_type": result["cov_type"], **_problems(result)})
+
+
+MODEL_ASSETS = [time_to_closure, closure_hazards, closure_outcomes, eviction_avoidance]
+
+
+def model_resources(base_dir: str) -> dict:
+    """The two resources the model assets need, for Definitions, the CLI and tests."""
+    return {IO_MANAGER_KEY: JsonIOManager(base_dir=base_dir),
+            "model_settings": ModelSettingsResource()}
