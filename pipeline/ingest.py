@@ -156,12 +156,13 @@ def _read_xlsx(path: Path) -> tuple[pl.DataFrame, pl.Series]:
         reader = fastexcel.read_excel(str(path))
         names = reader.sheet_names
         sheet = next((s for s in names if s.strip().lower() == PREFERRED_SHEET), names[0])
-        frame = reader.load_sheet(sheet).to_polars()
+        # Every cell as text: type inference from a sample would turn a text cell
+        # further down a date column into null and lose what was delivered.
+        frame = reader.load_sheet(sheet, dtypes="string").to_polars()
     except Exception:
         raise FileRejected(path.name, FileRule.UNREADABLE,
                            f"Bestand '{path.name}' kan niet als Excel-werkmap (XLSX) gelezen "
                            f"worden.") from None
-    frame = _as_text(frame)
     return frame, pl.int_range(2, frame.height + 2, eager=True).cast(pl.Int64)
 
 
@@ -240,6 +241,9 @@ def load_file(path: Path) -> tuple[pl.DataFrame, FileReport]:
 # --------------------------------------------------------------------------- parsing
 
 
+THOUSANDS_ONLY = r"^[1-9]\d{0,2}(\.\d{3})+$"  # 1.500 or 12.345.678: dots as thousands marks
+
+
 def _number(text: pl.Expr, decimal_comma: bool) -> pl.Expr:
     if decimal_comma:
         text = text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
@@ -251,11 +255,18 @@ def parse(frame: pl.DataFrame) -> pl.DataFrame:
 
     A value that cannot be read becomes null in its typed column while its text
     stays: that pair is the row rule `onleesbaar:<column>`. Decimal comma is
-    decided per column and file: a comma anywhere makes `.` a thousands mark.
+    decided per column and file: a comma anywhere makes `.` a thousands mark,
+    and so does a column whose every dotted value looks like `1.500` (a Belgian
+    amount without cents), never like `12.5`.
     """
+    def belgian(name: str) -> pl.Expr:
+        col = pl.col(name)
+        dotted = col.str.contains(".", literal=True)
+        return (col.str.contains(",", literal=True).any()
+                | (dotted.any() & (~dotted | col.str.contains(THOUSANDS_ONLY)).all()))
+
     comma = frame.group_by(SOURCE_FILE).agg(
-        pl.col(c.name).str.contains(",", literal=True).any().alias(c.name)
-        for c in COLUMNS if c.kind is Kind.NUMBER
+        belgian(c.name).alias(c.name) for c in COLUMNS if c.kind is Kind.NUMBER
     )
     frame = frame.join(comma, on=SOURCE_FILE, how="left", suffix="__komma")
     typed: list[pl.Expr] = []

@@ -184,15 +184,22 @@ def run_suite(frame: pl.DataFrame, run_date: dt.date, suite: dict[str, Any] | No
 
 def broken_rules(frame: pl.DataFrame, run_date: dt.date,
                  rules: Sequence[RowRule] = ROW_RULES) -> pl.DataFrame:
-    """ROW_ID and the list of rules broken, for every row that breaks at least one."""
+    """ROW_ID and the list of rules broken, for every row that breaks at least one.
+
+    One boolean column per rule over all rows (cheap); the lists of names are
+    built only for the few rows that break something.
+    """
+    flags = [f"_r{i}" for i in range(len(rules))]
+    broken = (frame.lazy()
+              .with_columns(pl.lit(run_date).alias(RUN_DATE_PARAMETER))
+              .select(pl.col(ROW_ID), *(r.violated.alias(f) for r, f in zip(rules, flags,
+                                                                           strict=True)))
+              .filter(pl.any_horizontal(flags))
+              .collect())
     names = pl.concat_list(
-        [pl.when(rule.violated).then(pl.lit(rule.name)) for rule in rules]
+        [pl.when(pl.col(f)).then(pl.lit(r.name)) for r, f in zip(rules, flags, strict=True)]
     ).list.drop_nulls()
-    return (frame.lazy()
-            .with_columns(pl.lit(run_date).alias(RUN_DATE_PARAMETER))
-            .select(pl.col(ROW_ID), names.alias("regels"))
-            .filter(pl.col("regels").list.len() > 0)
-            .collect())
+    return broken.select(pl.col(ROW_ID), names.alias("regels"))
 
 
 def rule_counts(broken: pl.DataFrame) -> dict[str, int]:

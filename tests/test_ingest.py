@@ -166,3 +166,32 @@ def test_rejected_file_contributes_no_rows(tmp_path: Path) -> None:
     assert result.frame.height == 1
     assert [(f.file, f.rejected, f.rows_in) for f in result.files] == [
         ("a.csv", False, 1), ("b.csv", True, 0)]
+
+
+def test_xlsx_text_cell_late_in_a_date_column_is_kept_as_delivered(tmp_path: Path) -> None:
+    """A sample-based type guess would null these cells; they must read as unreadable text."""
+    from pipeline.validation import validate
+
+    rows = [valid_row(i) for i in range(1, 1501)]
+    rows[1498] = valid_row(1499, datum_start="31/02/2012")
+    rows[1499] = valid_row(1500, leeftijd="ongeveer 45")
+    validated = validate(ingest([write_xlsx(tmp_path / "lang.xlsx", rows)]), dt.date(2026, 11, 29))
+    assert validated.quarantine.select("bron_regel", "regels").rows() == [
+        (1500, "onleesbaar:datum_start"), (1501, "onleesbaar:leeftijd")]
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    (["1.500", "800", "12.345"], [1500.0, 800.0, 12345.0]),   # dots as thousands marks
+    (["1.500", "12.5", "800"], [1.5, 12.5, 800.0]),           # a real decimal point
+    (["1.500,25", "800", "1.234"], [1500.25, 800.0, 1234.0]),  # comma decimal in the column
+    (["0.500", "800", "3"], [0.5, 800.0, 3.0]),               # 0.500 is never five hundred
+])
+def test_decimal_mark_decided_per_column_and_file(tmp_path: Path, cells: list[str],
+                                                   expected: list[float]) -> None:
+    rows = [valid_row(i) for i in range(1, 4)]
+    path = write_csv(tmp_path / "a.csv", rows, sep=";")
+    lines = path.read_text().splitlines()
+    for i, cell in enumerate(cells, start=1):
+        lines[i] = lines[i].replace(";1234.50;", f";{cell};")
+    path.write_text("\n".join(lines) + "\n")
+    assert ingest([path]).frame["huurachterstand_eur"].to_list() == expected
