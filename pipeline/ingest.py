@@ -120,11 +120,12 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, pl.Series]:
                            f"een aanhalingsteken dat niet gesloten wordt, of regels met te "
                            f"veel kolommen).") from None
     # Physical line of each record: header is line 1; quoted newlines push later records down.
-    newlines = pl.sum_horizontal(
-        pl.col(c).str.count_matches("\n").fill_null(0) for c in frame.columns
-    ) if frame.width else pl.lit(0)
-    extra = frame.select(newlines.cum_sum().shift(1, fill_value=0).alias("x"))["x"]
-    lines = pl.int_range(2, frame.height + 2, eager=True) + extra
+    lines = pl.int_range(2, frame.height + 2, eager=True, dtype=pl.Int64)
+    if text.count("\n") > frame.height + 1:  # some quoted cell holds a newline
+        spanning = [c for c in frame.columns if frame[c].str.contains("\n", literal=True).any()]
+        newlines = pl.sum_horizontal(
+            pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in spanning)
+        lines = lines + frame.select(newlines.cum_sum().shift(1, fill_value=0))[:, 0]
     return frame, lines.cast(pl.Int64)
 
 
@@ -228,7 +229,8 @@ def load_file(path: Path) -> tuple[pl.DataFrame, FileReport]:
                            f"Bestand '{path.name}' is leeg: er is geen kopregel met kolomnamen.")
     names, notes = _check_headers(path.name, raw.columns)
     raw = raw.rename(dict(zip(raw.columns, names, strict=True)))
-    raw = raw.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in raw.columns)
+    trimmed = (pl.col(c).str.strip_chars() for c in raw.columns)
+    raw = raw.with_columns(pl.when(t.str.len_bytes() > 0).then(t) for t in trimmed)
     findings = privacy.scan_personal_data(raw, line_numbers=lines)
     if findings:
         raise FileRejected(path.name, FileRule.PERSONAL_DATA, findings[0].message(path.name))
