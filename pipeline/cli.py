@@ -228,7 +228,13 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings for people, not programmers: the message, without a source line."""
+    errors.print(f"[yellow]waarschuwing:[/yellow] {message}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    warnings.showwarning = _show_warning
     args = parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
