@@ -9,11 +9,12 @@ from dagster import Definitions, in_process_executor
 
 from assets.io import PolarsParquetIOManager
 from assets.models import MODEL_ASSETS, model_resources
+from assets.programme import PROGRAMME_ASSETS
 from assets.registrations import trajectories, validated_registrations
 from assets.report import jaarrapport
 from assets.resources import PROJECT, PwbSettings
 
-ASSETS = [validated_registrations, trajectories, *MODEL_ASSETS, jaarrapport]
+ASSETS = [validated_registrations, trajectories, *MODEL_ASSETS, *PROGRAMME_ASSETS, jaarrapport]
 
 
 def storage_dir() -> Path:

@@ -162,6 +162,52 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- survey
+
+
+def cmd_survey_export(args: argparse.Namespace) -> int:
+    import json
+
+    from pipeline.reference import load_reference
+    from pipeline.survey import export_survey
+
+    results = args.results or PROJECT / "reports" / str(args.year) / "results.json"
+    indicators = None
+    if results.is_file():
+        indicators = json.loads(results.read_text(encoding="utf-8")).get("indicators")
+    else:
+        console.print(f"[yellow]Geen results.json voor {args.year}[/yellow] ({results}): de "
+                      f"werkboeken krijgen geen geregistreerde cijfers.")
+    paths = export_survey(args.year, args.out, load_reference(args.reference), indicators,
+                          reference_date=args.peildatum)
+    console.print(f"{len(paths)} werkboeken in {args.out.resolve()}")
+    return 0
+
+
+def cmd_survey_import(args: argparse.Namespace) -> int:
+    from pipeline.reference import load_reference
+    from pipeline.survey import import_survey, write_staffing
+
+    if not args.folder.is_dir():
+        errors.print(f"[red]Map niet gevonden:[/red] {args.folder}")
+        return 2
+    reference = load_reference(args.reference)
+    survey = import_survey(args.folder, reference)
+    if survey.problems:
+        table = Table(title=f"Problemen in de teruggestuurde werkboeken ({len(survey.problems)})")
+        for name in ("bestand", "blad", "cel", "probleem"):
+            table.add_column(name, overflow="fold")
+        for p in survey.problems:
+            table.add_row(p.file, p.sheet or "", p.cell or "", p.message)
+        console.print(table)
+    if not survey.frame.is_empty():
+        target = (args.out or args.folder) / "personeel.csv"
+        write_staffing(target, survey.merged(reference.staffing))
+        console.print(f"{survey.frame.height} regio('s) overgenomen in {target}; gebruik "
+                      f"--reference {target.parent} bij pwb run.")
+    return 1 if survey.problems else 0
+
+
 # --------------------------------------------------------------------------- serve
 
 
@@ -220,6 +266,23 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--n-per-year", type=int, default=None)
     s.add_argument("--dirty", type=float, default=0.0)
     s.set_defaults(func=cmd_synth)
+
+    sv = sub.add_parser("survey", help="bevraging personeelsinzet (omzendbrief 2012)")
+    survey = sv.add_subparsers(dest="survey_command", required=True)
+    se = survey.add_parser("export", help="één voorgevuld werkboek per CAW-regio")
+    se.add_argument("--year", type=int, required=True)
+    se.add_argument("--out", type=Path, required=True)
+    se.add_argument("--reference", type=Path, default=None)
+    se.add_argument("--results", type=Path, default=None,
+                    help="results.json van het jaar (standaard reports/JAAR/results.json)")
+    se.add_argument("--peildatum", type=dt.date.fromisoformat, default=None)
+    se.set_defaults(func=cmd_survey_export)
+    si = survey.add_parser("import", help="teruggestuurde werkboeken controleren en inlezen")
+    si.add_argument("folder", type=Path)
+    si.add_argument("--reference", type=Path, default=None)
+    si.add_argument("--out", type=Path, default=None,
+                    help="map voor personeel.csv (standaard: de map met de werkboeken)")
+    si.set_defaults(func=cmd_survey_import)
 
     u = sub.add_parser("serve", help="de Dagster-UI starten (standaard enkel op 127.0.0.1)")
     u.add_argument("--host", default="127.0.0.1")

@@ -6,6 +6,7 @@ dies midway leaves the last good output in place, never half a file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
@@ -53,5 +54,43 @@ def write_csv(path: Path, frame: pl.DataFrame) -> Path:
         with open(tmp, "wb") as stream:
             stream.write(b"\xef\xbb\xbf")
             frame.write_csv(stream, separator=";")
+
+    return write_atomic(path, writer)
+
+
+WORKBOOK_FILE = "tabellen.xlsx"
+
+
+def write_workbook(path: Path, sheets: dict[str, list[dict[str, Any]]], *,
+                   created: dt.datetime) -> Path:
+    """One sheet per table, headers in the first row; byte-identical for the same input.
+
+    `created` is fixed by the caller (the reporting year), never the clock, so two
+    runs on the same inputs give the same bytes.
+    """
+    import xlsxwriter
+
+    def writer(tmp: Path) -> None:
+        book = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": True})
+        book.set_properties({"created": created, "author": "pwb"})
+        bold = book.add_format({"bold": True})
+        for name, rows in sheets.items():
+            sheet = book.add_worksheet(name[:31])
+            columns = list(dict.fromkeys(k for row in rows for k in row))
+            for j, column in enumerate(columns):
+                sheet.write_string(0, j, column, bold)
+            for i, row in enumerate(rows, start=1):
+                for j, column in enumerate(columns):
+                    value = row.get(column)
+                    if value is None:
+                        continue
+                    if isinstance(value, bool):
+                        sheet.write_string(i, j, "ja" if value else "nee")
+                    elif isinstance(value, int | float):
+                        sheet.write_number(i, j, value)
+                    else:
+                        sheet.write_string(i, j, str(value))
+            sheet.freeze_panes(1, 0)
+        book.close()
 
     return write_atomic(path, writer)

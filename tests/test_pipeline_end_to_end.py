@@ -52,7 +52,8 @@ def materialised(delivery: Path, tmp_path_factory: pytest.TempPathFactory):
 def test_definitions_load() -> None:
     assert {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()} == \
         {"registraties", "quarantaine", "bestandsverslag", "trajectories", "jaarrapport",
-         "time_to_closure", "closure_hazards", "closure_outcomes", "eviction_avoidance"}
+         "time_to_closure", "closure_hazards", "closure_outcomes", "eviction_avoidance",
+         "programme_indicators", "need_supply"}
 
 
 def test_materialisation_with_blocking_check(materialised) -> None:
@@ -115,7 +116,7 @@ def test_cli_run_end_to_end(delivery: Path, tmp_path: Path) -> None:
                            "--out", str(tmp_path / "out")], capture_output=True, text=True,
                           cwd=PROJECT, env=env)
     assert done.returncode == 0, done.stderr
-    for name in ("results.json", "quarantaine.csv", "rapport.html"):
+    for name in ("results.json", "quarantaine.csv", "rapport.html", "tabellen.xlsx"):
         assert (tmp_path / "out" / "2012" / name).is_file()
     report = (tmp_path / "out" / "2012" / "rapport.html").read_text()
     assert "<script" not in report and "http" not in report.split("</head>")[0]

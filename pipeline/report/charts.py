@@ -1,0 +1,331 @@
+"""Report charts as inline SVG text, each with the data table shown beside it.
+
+Why this shape: the report is one offline HTML file that must be byte-identical for the
+same inputs. So charts are drawn on bare ``Figure`` objects (no pyplot, no GUI backend,
+no global state) inside an ``rc_context`` with a fixed ``svg.hashsalt``, text kept as text
+(``svg.fonttype='none'``: no embedded glyphs, no font files) and no date metadata. The SVG
+is then made inline-safe: no XML declaration, DOCTYPE, comments or namespace URLs
+(the HTML parser puts ``<svg>`` in the SVG namespace; ``xlink:href`` becomes ``href``),
+matplotlib's document-wide ``<style>*{...}</style>`` becomes a root attribute, unused ids
+are dropped and used ids get a per-chart prefix so several charts can share one page.
+
+Every function returns ``Chart(svg, table)``; ``table`` holds the plotted values as
+display strings (Dutch by default). ``translate`` maps the Dutch labels used here (all
+listed in ``MESSAGES``) to the report language; ``locale`` picks the number formats.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, NamedTuple
+
+import matplotlib as mpl
+import polars as pl
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+from pipeline.report import formatting as fmt
+from pipeline.report.suppression import DEFAULT_THRESHOLD, suppress_counts
+
+Translate = Callable[[str], str]
+
+RC = {
+    "svg.hashsalt": "pwb-report",
+    "svg.fonttype": "none",
+    "svg.id": None,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "path.simplify": False,
+}
+# Okabe-Ito: distinguishable in colour-blind vision and in greyscale print.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#000000"]
+OUTCOMES = {"vermeden": ("Uithuiszetting vermeden", "#009E73"),
+            "uithuisgezet": ("Uithuisgezet", "#D55E00"),
+            "ander": ("Andere afsluiting", "#999999")}
+MESSAGES = (
+    "Dagen sinds de start van de begeleiding", "Aandeel nog in begeleiding", "Groep", "Dag",
+    "Nog in begeleiding", "Ondergrens (%(level)s)", "Bovengrens (%(level)s)",
+    "Cumulatieve incidentie", *(label for label, _ in OUTCOMES.values()),
+    "Hazardratio (logaritmische schaal)", "Oddsratio (logaritmische schaal)", "Kenmerk",
+    "Hazardratio (%(level)s-BI)", "Oddsratio (%(level)s-BI)", "p", "Categorie", "Aantal",
+    "Aandeel", "Totaal", "%(label)s (%(level)s-BI)",
+)
+
+
+class DataTable(NamedTuple):
+    """The plotted values as display strings, for a ``<details>`` beside the chart."""
+
+    columns: list[str]
+    rows: list[list[str]]
+
+
+class Chart(NamedTuple):
+    svg: str
+    table: DataTable
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def _figure(height: float = 3.4) -> Figure:
+    return Figure(figsize=(6.4, height), layout="constrained")
+
+
+def _styled(chart: Callable[..., Chart]) -> Callable[..., Chart]:
+    """Run a chart function inside RC: artists read rcParams when they are created."""
+    @functools.wraps(chart)
+    def wrapper(*args: Any, **kwargs: Any) -> Chart:
+        with mpl.rc_context(RC):
+            return chart(*args, **kwargs)
+    return wrapper
+
+
+def _positive(value: Any) -> bool:
+    return value is not None and math.isfinite(value) and value > 0
+
+
+_REF = re.compile(r'(?:url\(#|href="#)([\w.:-]+)')
+_ID = re.compile(r' id="([^"]+)"')
+
+
+def to_inline_svg(fig: Figure, *, alt: str = "", chart_id: str | None = None) -> str:
+    """Serialise ``fig`` deterministically and make it safe to inline in HTML."""
+    buf = io.StringIO()
+    with mpl.rc_context(RC):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None,
+                                                  "Format": None, "Type": None})
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)
+    svg = re.sub(r'\s*xmlns(:xlink)?="[^"]*"', "", svg).replace("xlink:href=", "href=")
+    style = re.search(r'<style type="text/css">\*\{([^}]*)\}</style>', svg)
+    svg = svg.replace(style.group(0), "") if style else svg
+    svg = re.sub(r"<defs>\s*</defs>\s*", "", svg)
+    used = set(_REF.findall(svg))
+    prefix = chart_id or "c" + hashlib.sha256(svg.encode()).hexdigest()[:10]
+    prefix = re.sub(r"[^\w-]", "-", prefix)
+    svg = _ID.sub(lambda m: f' id="{prefix}-{m[1]}"' if m[1] in used else "", svg)
+    svg = _REF.sub(lambda m: f"{m[0][:-len(m[1])]}{prefix}-{m[1]}", svg)
+    label = f' aria-label="{_attr(alt)}"' if alt else ""
+    root = (f'<svg class="pwb-chart" role="img"{label} '
+            f'style="max-width:100%;height:auto;{style.group(1) if style else ""}"')
+    return svg.replace("<svg", root, 1).rstrip() + "\n"
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+def _percent_axis(axis: Any, locale: str) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.pct(v, 0, locale)))
+
+
+def _days_axis(axis: Any, locale: str) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.integer(v, locale)))
+
+
+def _level(conf_level: float, locale: str) -> dict[str, str]:
+    return {"level": fmt.pct(conf_level, 0, locale)}
+
+
+@_styled
+def km_chart(curves: Mapping[str, Any], *, conf_level: float = 0.95, locale: str = "nl",
+             translate: Translate | None = None, alt: str = "",
+             chart_id: str | None = None) -> Chart:
+    """Kaplan–Meier step curves with their confidence band.
+
+    ``curves`` is one curve (keys days, survival, optional lower/upper: the
+    ``time_to_closure.curve`` of results.json) or a mapping of group label -> curve.
+    """
+    t = translate or _identity
+    groups = {"": curves} if "days" in curves else dict(curves)
+    fig = _figure()
+    ax = fig.add_subplot()
+    rows = []
+    for k, (name, c) in enumerate(groups.items()):
+        colour = PALETTE[k % len(PALETTE)]
+        ax.step(c["days"], c["survival"], where="post", color=colour, lw=1.4,
+                label=name or None)
+        if c.get("lower") is not None and c.get("upper") is not None:
+            ax.fill_between(c["days"], c["lower"], c["upper"], step="post", color=colour,
+                            alpha=0.2, lw=0)
+        for i, day in enumerate(c["days"]):
+            bounds = [fmt.pct(c[b][i] if c.get(b) else None, 1, locale)
+                      for b in ("lower", "upper")]
+            rows.append(([name] if len(groups) > 1 else [])
+                        + [fmt.integer(day, locale), fmt.pct(c["survival"][i], 1, locale),
+                           *bounds])
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    _percent_axis(ax.yaxis, locale)
+    _days_axis(ax.xaxis, locale)
+    ax.set_xlabel(t("Dagen sinds de start van de begeleiding"))
+    ax.set_ylabel(t("Aandeel nog in begeleiding"))
+    if len(groups) > 1:
+        ax.legend(frameon=False)
+    level = _level(conf_level, locale)
+    columns = ([t("Groep")] if len(groups) > 1 else []) + [
+        t("Dag"), t("Nog in begeleiding"), t("Ondergrens (%(level)s)") % level,
+        t("Bovengrens (%(level)s)") % level]
+    return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
+
+
+@_styled
+def incidence_chart(curve: Mapping[str, Any], *, stacked: bool = True,
+                    conf_level: float = 0.95, locale: str = "nl",
+                    translate: Translate | None = None, alt: str = "",
+                    chart_id: str | None = None) -> Chart:
+    """Cumulative incidence of the three closure outcomes (Aalen–Johansen).
+
+    ``curve`` is ``cumulative_incidence.curve`` of results.json. Stacked areas show how
+    closed trajectories split over the outcomes (their sum is 1 - KM); ``stacked=False``
+    draws each outcome as a step line with its confidence band (also in the table).
+    """
+    t = translate or _identity
+    days = list(curve["days"])
+    fig = _figure()
+    ax = fig.add_subplot()
+    base = [0.0] * len(days)
+    for key, (_label, colour) in OUTCOMES.items():
+        values = list(curve[key])
+        if stacked:
+            top = [b + v for b, v in zip(base, values, strict=True)]
+            ax.fill_between(days, base, top, step="post", color=colour, lw=0)
+            base = top
+        else:
+            ax.step(days, values, where="post", color=colour, lw=1.4)
+            if "lower" in curve and "upper" in curve:
+                ax.fill_between(days, curve["lower"][key], curve["upper"][key], step="post",
+                                color=colour, alpha=0.2, lw=0)
+    ax.legend(handles=[Patch(color=c, label=t(label)) for label, c in OUTCOMES.values()],
+              frameon=False, loc="upper left")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(left=0)
+    _percent_axis(ax.yaxis, locale)
+    _days_axis(ax.xaxis, locale)
+    ax.set_xlabel(t("Dagen sinds de start van de begeleiding"))
+    ax.set_ylabel(t("Cumulatieve incidentie"))
+
+    def cell(key: str, i: int) -> str:
+        text = fmt.pct(curve[key][i], 1, locale)
+        if stacked or "lower" not in curve:
+            return text
+        lo, hi = (fmt.dec(curve[b][key][i] * 100, 1, locale) for b in ("lower", "upper"))
+        return f"{text} ({lo}–{hi})"
+
+    rows = [[fmt.integer(d, locale), *(cell(k, i) for k in OUTCOMES)] for i, d in enumerate(days)]
+    columns = [t("Dag"), *(t(label) for label, _ in OUTCOMES.values())]
+    if not stacked and "lower" in curve:
+        columns[1:] = [t("%(label)s (%(level)s-BI)") % {"label": c, **_level(conf_level, locale)}
+                       for c in columns[1:]]
+    return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
+
+
+def term_label(term: str) -> str:
+    """'verhuurder_type[SVK]' -> 'verhuurder_type: SVK' (model terms as in results.json)."""
+    match = re.fullmatch(r"(.+)\[(.+)\]", term)
+    return f"{match[1]}: {match[2]}" if match else term
+
+
+def _ratio_ticks(lo: float, hi: float) -> list[float]:
+    nice = [0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20]
+    return [v for v in nice if lo <= v <= hi]
+
+
+def _short(value: float, locale: str) -> str:
+    digits = 0 if value == int(value) else 1 if value * 10 == int(value * 10) else 2
+    return fmt.dec(value, digits, locale)
+
+
+@_styled
+def forest_plot(terms: Sequence[Mapping[str, Any]], *, measure: Literal["hr", "or"] = "hr",
+                label: Callable[[str], str] = term_label, conf_level: float = 0.95,
+                locale: str = "nl", translate: Translate | None = None, alt: str = "",
+                chart_id: str | None = None) -> Chart:
+    """Hazard or odds ratios with their CIs on a log axis, first term at the top.
+
+    ``terms`` are ``cox.terms`` or ``eviction_avoided.terms``; the intercept is left out.
+    A term without finite CI bounds is drawn as a point and shown with '–' bounds.
+    """
+    t = translate or _identity
+    terms = [x for x in terms if x["term"] != "(Intercept)"]
+    name = {"hr": "Hazardratio", "or": "Oddsratio"}[measure]
+    fig = _figure(height=1.0 + 0.26 * max(len(terms), 1))
+    ax = fig.add_subplot()
+    finite = [v for x in terms for v in (x[measure], *x[f"{measure}_ci"]) if _positive(v)]
+    rows = []
+    for k, x in enumerate(terms):
+        y = len(terms) - 1 - k
+        lo, hi = x[f"{measure}_ci"]
+        if _positive(lo) and _positive(hi):
+            ax.plot([lo, hi], [y, y], color="#333333", lw=1.2)
+        if _positive(x[measure]):
+            ax.plot([x[measure]], [y], marker="s", color=PALETTE[0], ms=5, ls="none")
+        rows.append([label(x["term"]), fmt.ci(x[measure], lo, hi, 2, locale),
+                     fmt.pvalue(x.get("p"), locale, prefix=False)])
+    ax.axvline(1, color="#777777", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    lo_lim, hi_lim = min([*finite, 0.8]) / 1.15, max([*finite, 1.25]) * 1.15
+    ax.set_xlim(lo_lim, hi_lim)
+    ax.xaxis.set_major_locator(FixedLocator(_ratio_ticks(lo_lim, hi_lim)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _short(v, locale)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_yticks(range(len(terms)), [label(x["term"]) for x in reversed(terms)])
+    ax.set_ylim(-0.7, len(terms) - 0.3)
+    ax.set_xlabel(t(f"{name} (logaritmische schaal)"))
+    columns = [t("Kenmerk"), t(f"{name} (%(level)s-BI)") % _level(conf_level, locale), t("p")]
+    return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
+
+
+@_styled
+def bar_chart(labels: Sequence[str], counts: Sequence[int], *, percent: bool = True,
+              threshold: int = DEFAULT_THRESHOLD, locale: str = "nl",
+              translate: Translate | None = None, alt: str = "",
+              chart_id: str | None = None) -> Chart:
+    """A distribution as horizontal bars, first category at the top, with suppression.
+
+    The counts go through ``suppress_counts`` (one column, published total), so a bar
+    never shows what the table hides: suppressed categories get no bar, only their mark
+    (``<5`` or ``x``). Bars show shares of the total (``percent``) or counts.
+    """
+    t = translate or _identity
+    frame = pl.DataFrame({"label": [str(v) for v in labels], "n": list(counts)},
+                         schema={"label": pl.String, "n": pl.Int64})
+    table = suppress_counts(frame, threshold=threshold, row_total=False, percent="col",
+                            locale=locale, total_label=t("Totaal"))
+    hidden = table.mask["n"].to_list()
+    shown = table.display["n"].to_list()
+    shares = table.percent["n"].to_list()
+    total = sum(counts)
+    fig = _figure(height=0.9 + 0.28 * max(len(labels), 1))
+    ax = fig.add_subplot()
+    ys = list(range(len(labels) - 1, -1, -1))
+    values = [0 if h else (n / total if percent and total else n)
+              for n, h in zip(counts, hidden[:-1], strict=True)]
+    ax.barh(ys, values, color=PALETTE[0], height=0.65)
+    top = max(values, default=0) or 1
+    for y, v, h, n_text, p_text in zip(ys, values, hidden, shown, shares, strict=False):
+        # zip stops before the appended Totaal row
+        ax.text(v + top * 0.01, y, n_text if h else (p_text if percent else n_text),
+                va="center", ha="left", fontsize=8, color="#333333")
+    ax.set_yticks(ys, list(labels))
+    ax.set_xlim(0, top * 1.15)
+    if percent:
+        _percent_axis(ax.xaxis, locale)
+    else:
+        _days_axis(ax.xaxis, locale)
+    ax.set_xlabel(t("Aandeel") if percent else t("Aantal"))
+    columns = [t("Categorie"), t("Aantal"), t("Aandeel")]
+    rows = [list(r) for r in zip(table.display["label"].to_list(), shown, shares, strict=True)]
+    return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))

@@ -1,0 +1,175 @@
+"""Dutch (nl_BE) and English number, percentage, p-value, CI, date and euro formats.
+
+Why our own thin layer over Babel: the report needs a few conventions Babel leaves open,
+fixed in one place so tables, charts and text agree.
+
+- Rounding is half-up on the shortest decimal form of the value (``repr``), so 2.5 -> 3 and
+  12.345 -> 12,35: what a reader gets rounding the number in results.json by hand. (Babel
+  alone rounds half-even on the binary float.) A value that rounds to zero loses its sign.
+- A formatted value never breaks across lines: the space in ``62,0 %``, ``€ 63.452`` and
+  ``p < 0,001`` is a no-break space (U+00A0, ``NBSP``).
+- Percentages: Dutch uses a space before ``%`` (Taalunie advice and the 2011 study's style),
+  deliberately *not* CLDR's nl_BE pattern ``#,##0%``; English keeps ``62.0%``.
+- English means en_GB conventions (31 December 2013, 31/12/2013): the report is Belgian
+  and US month-first dates would be ambiguous next to the Dutch edition.
+- Missing values (None, NaN, inf) are shown as an en dash ``–``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+NBSP = "\u00a0"
+MISSING = "–"
+_BABEL_LOCALE = {"nl": "nl_BE", "nl_BE": "nl_BE", "en": "en_GB", "en_GB": "en_GB"}
+
+
+def babel_locale(locale: str) -> str:
+    """The Babel locale for a report language ('nl' -> nl_BE, 'en' -> en_GB)."""
+    try:
+        return _BABEL_LOCALE[locale]
+    except KeyError:
+        raise ValueError(f"onbekende taal {locale!r}: kies nl of en") from None
+
+
+def _is_dutch(locale: str) -> bool:
+    return babel_locale(locale) == "nl_BE"
+
+
+def _decimal(value: Any) -> decimal.Decimal | None:
+    """The value as an exact Decimal of its shortest repr, or None when missing."""
+    if value is None:
+        return None
+    if isinstance(value, decimal.Decimal):
+        return value if value.is_finite() else None
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    return decimal.Decimal(repr(int(value)) if isinstance(value, int) else repr(number))
+
+
+def _number(value: decimal.Decimal, digits: int, locale: str) -> str:
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    with decimal.localcontext(rounding=decimal.ROUND_HALF_UP):
+        rounded = value.quantize(decimal.Decimal(1).scaleb(-digits))
+        if rounded == 0:
+            rounded = abs(rounded)
+        return babel_numbers.format_decimal(rounded, format=pattern, locale=babel_locale(locale),
+                                            decimal_quantization=True)
+
+
+def integer(value: Any, locale: str = "nl") -> str:
+    """1234 -> '1.234' (nl) / '1,234' (en); non-integers are rounded half-up."""
+    number = _decimal(value)
+    return MISSING if number is None else _number(number, 0, locale)
+
+
+def dec(value: Any, digits: int = 1, locale: str = "nl") -> str:
+    """12.345 -> '12,3' (nl) / '12.3' (en) with a fixed number of decimals."""
+    number = _decimal(value)
+    return MISSING if number is None else _number(number, digits, locale)
+
+
+def pct(value: Any, digits: int = 1, locale: str = "nl") -> str:
+    """A proportion as a percentage: 0.62 -> '62,0 %' (nl, NBSP) / '62.0%' (en)."""
+    number = _decimal(value)
+    if number is None:
+        return MISSING
+    text = _number(number * 100, digits, locale)
+    return f"{text}{NBSP}%" if _is_dutch(locale) else f"{text}%"
+
+
+def pvalue(value: Any, locale: str = "nl", *, prefix: bool = True, digits: int = 3) -> str:
+    """'p < 0,001' below 10^-digits, else 'p = 0,042'; prefix=False gives '< 0,001' / '0,042'."""
+    number = _decimal(value)
+    if number is None:
+        return MISSING
+    if not 0 <= number <= 1:
+        raise ValueError(f"p-waarde buiten [0, 1]: {value!r}")
+    floor = decimal.Decimal(1).scaleb(-digits)
+    if number < floor:
+        text = f"<{NBSP}{_number(floor, digits, locale)}"
+        return f"p{NBSP}{text}" if prefix else text
+    text = _number(number, digits, locale)
+    return f"p{NBSP}={NBSP}{text}" if prefix else text
+
+
+def ci(estimate: Any, lower: Any, upper: Any = None, digits: int = 2, locale: str = "nl") -> str:
+    """'0,83 (0,76–0,91)'; ``lower`` may be the (lower, upper) pair.
+
+    With a negative bound the en dash would read as a minus, so the bounds are then
+    separated by '; ' (nl, where the comma is the decimal mark) or ', ' (en).
+    """
+    if upper is None and isinstance(lower, Sequence) and not isinstance(lower, str):
+        lower, upper = lower
+    est, lo, hi = (dec(v, digits, locale) for v in (estimate, lower, upper))
+    if MISSING in (est, lo, hi):
+        return est  # a point estimate without bounds is still shown
+    negative = lo.startswith("-") or hi.startswith("-")
+    sep = ("; " if _is_dutch(locale) else ", ") if negative else "–"
+    return f"{est} ({lo}{sep}{hi})"
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def long_date(value: Any, locale: str = "nl") -> str:
+    """'31 december 2013' (nl) / '31 December 2013' (en); accepts date, datetime or ISO text."""
+    day = _date(value)
+    return MISSING if day is None else babel_dates.format_date(day, "d MMMM y",
+                                                               locale=babel_locale(locale))
+
+
+def short_date(value: Any, locale: str = "nl") -> str:
+    """'31/12/2013' in both languages (day first, zero-padded)."""
+    day = _date(value)
+    return MISSING if day is None else babel_dates.format_date(day, "dd/MM/y",
+                                                               locale=babel_locale(locale))
+
+
+def euro(value: Any, digits: int = 0, locale: str = "nl") -> str:
+    """'€ 63.452' (nl, NBSP) / '€63,452' (en); whole euros unless digits is given.
+
+    Negative amounts follow CLDR: '€ -1.234' (nl), '-€1,234' (en).
+    """
+    number = _decimal(value)
+    if number is None:
+        return MISSING
+    text = _number(number, digits, locale)
+    if _is_dutch(locale):
+        return f"€{NBSP}{text}"  # CLDR nl_BE: '€ -1.234'
+    return f"-€{text[1:]}" if text.startswith("-") else f"€{text}"
+
+
+def register_filters(env: Any, locale: str = "nl") -> None:
+    """Add the formats as Jinja2 filters bound to ``locale``.
+
+    ``{{ x|num }} {{ x|dec(1) }} {{ x|pct }} {{ p|pval }} {{ hr|ci(hr_ci) }}
+    {{ d|longdate }} {{ d|shortdate }} {{ x|euro }}``; also the global ``MISSING``.
+    """
+    babel_locale(locale)  # fail early on an unknown language
+    env.filters.update({
+        "num": lambda v: integer(v, locale),
+        "dec": lambda v, digits=1: dec(v, digits, locale),
+        "pct": lambda v, digits=1: pct(v, digits, locale),
+        "pval": lambda v, prefix=True: pvalue(v, locale, prefix=prefix),
+        "ci": lambda v, lower, upper=None, digits=2: ci(v, lower, upper, digits, locale),
+        "longdate": lambda v: long_date(v, locale),
+        "shortdate": lambda v: short_date(v, locale),
+        "euro": lambda v, digits=0: euro(v, digits, locale),
+    })
+    env.globals["MISSING"] = MISSING
