@@ -39,6 +39,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.numbers import num
 from pipeline.reference import Reference
 from pipeline.years import cutoff
 
@@ -47,16 +48,6 @@ TOTAL = "TOTAAL"  # the caw of the overall row
 GOALS = ("bereikt", "gedeeltelijk", "niet_bereikt")
 DEFAULT_NORMS = {"clienten_per_vte": 27.0, "gelijktijdig_per_vte": 20.0,
                  "gemiddelde_duur_maanden": 9.0, "begeleidingen_per_vte_per_jaar": 26.66}
-
-
-def num(x: Any, digits: int = 6) -> float | None:
-    """A JSON-stable number: `digits` significant digits, None for missing/NaN/inf, no -0.0."""
-    if x is None:
-        return None
-    x = float(x)
-    if not math.isfinite(x):
-        return None
-    return float(f"{x:.{digits}g}") + 0.0
 
 
 def ratio(a: float | None, b: float | None) -> float | None:

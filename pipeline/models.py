@@ -28,7 +28,6 @@ Choices, stated once:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -36,6 +35,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from pipeline.numbers import num
 from pipeline.stats import (
     DEFAULT_REFERENCES,
     cox_ph,
@@ -59,7 +59,6 @@ PROFILES: tuple[str, ...] = (
     "procedure_gestart", "probleem_huurachterstand", "probleem_onderhoud",
     "probleem_samenleven",
 )
-SIGNIFICANT = 6
 
 
 @dataclass(frozen=True)
@@ -101,16 +100,6 @@ class ModelSettings:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def num(x: Any) -> float | None:
-    """A JSON-stable number: 6 significant digits, None for missing/NaN/inf, no -0.0."""
-    if x is None:
-        return None
-    x = float(x)
-    if not math.isfinite(x):
-        return None
-    return float(f"{x:.{SIGNIFICANT}g}") + 0.0
 
 
 def _step(timeline: np.ndarray, values: np.ndarray, days: Sequence[int], before: float

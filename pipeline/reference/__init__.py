@@ -58,15 +58,9 @@ class Reference:
 
     def fte_on(self, day: dt.date) -> pl.DataFrame:
         """FTE per region on a day: base staffing of that year plus extra FTE in force."""
-        base = self.staffing.filter(pl.col("jaar") == day.year).select("caw", "basis_vte")
         extra = (self.extra_fte.filter(pl.col("vanaf") <= day)
                  .group_by("caw").agg(pl.col("extra_vte").sum()))
-        return (self.regions.select("caw")
-                .join(base, on="caw", how="left")
-                .join(extra, on="caw", how="left")
-                .with_columns(pl.col("basis_vte").fill_null(0.0),
-                              pl.col("extra_vte").fill_null(0.0))
-                .with_columns((pl.col("basis_vte") + pl.col("extra_vte")).alias("vte")))
+        return self._per_region(day.year, extra)
 
     def fte_in_year(self, year: int) -> pl.DataFrame:
         """Time-averaged FTE per region over a year (extra FTE counted from its start date)."""
@@ -78,6 +72,10 @@ class Reference:
                                .alias("dagen"))
                  .group_by("caw")
                  .agg((pl.col("extra_vte") * pl.col("dagen") / days).sum().alias("extra_vte")))
+        return self._per_region(year, extra)
+
+    def _per_region(self, year: int, extra: pl.DataFrame) -> pl.DataFrame:
+        """Every region with its base FTE of `year`, the given extra FTE and their sum."""
         base = self.staffing.filter(pl.col("jaar") == year).select("caw", "basis_vte")
         return (self.regions.select("caw")
                 .join(base, on="caw", how="left")
