@@ -35,7 +35,10 @@ Sparse data never crash the fit; ``problems`` says what happened:
   minus infinity: its rows carry no weight in any risk set, so the other
   coefficients are fitted exactly as in that limit (those rows left out) and
   the term is reported as NaN;
-* aliased (collinear) terms are dropped and reported NaN (R: NA);
+* aliased (collinear) terms are dropped and reported NaN (R: NA); with
+  strata, so are terms (or combinations of terms) constant within every
+  stratum: the stratified baseline hazards absorb them, their information is
+  zero (R: NA);
 * a coefficient that still runs away (monotone likelihood) is reported NaN.
 """
 
@@ -43,12 +46,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from .design import build_design, independent_columns
+from .design import build_design, dense_codes, distinct, independent_columns, weighted_cross
 from .kaplan_meier import risk_table
 
 TIES = ("efron", "breslow")
@@ -95,103 +99,216 @@ class CoxResult:
 
 # ----------------------------------------------------------------------------
 # core computations on sorted data
+#
+# Speed at a million rows comes from three rules. (1) Every pass over the rows
+# is one numpy operation: rows are sorted once, so a tied-time group is a
+# contiguous slice (np.add.reduceat) and a risk set is a reverse cumulative
+# sum over groups. (2) Everything indexed by Efron's tie rank is a scalar: the
+# p-vectors and p x p matrices of a tied group are sums over its rows times
+# scalar sums over its ranks (see ``_RiskSets``), so no (events x p) or
+# (rows x p x p) array is ever formed. (3) Covariates are stored transposed
+# (p x n, C order), so every per-row product and per-group sum reads
+# contiguous memory, and products go into one reused buffer.
+
+
+def _sort_by(*keys) -> np.ndarray:
+    """The permutation of ``np.lexsort(keys[::-1])`` (first key primary), faster.
+
+    One stable sort per key, the last key first. Small non-negative integer
+    and boolean keys (codes, time ranks) are sorted as int16, for which numpy's
+    stable sort is a radix sort.
+    """
+    order = np.arange(np.asarray(keys[0]).size)
+    for key in reversed(keys):
+        k = np.asarray(key)[order]
+        if k.dtype == bool:
+            k = k.astype(np.int16)
+        elif k.dtype.kind in "iu" and k.size and 0 <= k.min() and k.max() < 2**15:
+            k = k.astype(np.int16)
+        order = order[np.argsort(k, kind="stable")]
+    return order
 
 
 class _Sorted:
-    """Rows sorted by (stratum, time); groups are distinct (stratum, time)."""
+    """Rows sorted by (stratum, time, events first); groups are distinct (stratum, time).
 
-    def __init__(self, time, event, strata, x):
-        order = np.lexsort((time, strata))
+    Events first within a group make each group's events a contiguous prefix
+    of its rows, so their sums are slices too (``event_sums``). "Event groups"
+    are the groups with at least one event; the Efron expansion has one entry
+    per event ("tie rank") and holds scalars only.
+    """
+
+    def __init__(self, time, event, strata, xt):
+        # dense time ranks: sort as small integers, and the concordance needs them
+        trank = np.unique(time, return_inverse=True)[1].reshape(-1)
+        order = _sort_by(strata, trank, ~event)
         self.t = time[order]
+        self.trank = trank[order]
         self.e = event[order].astype(float)
         self.s = strata[order]
-        self.x = np.ascontiguousarray(x[order])
-        self.order = order
+        self.xt = np.take(xt, order, axis=1)  # p x n, C order (xt[:, order] would not be)
         n = self.t.size
         new = np.ones(n, dtype=bool)
-        if n:
-            new[1:] = (self.s[1:] != self.s[:-1]) | (self.t[1:] != self.t[:-1])
+        new[1:] = (self.s[1:] != self.s[:-1]) | (self.t[1:] != self.t[:-1])
         self.gstart = np.flatnonzero(new)
         self.gid = np.cumsum(new) - 1
         self.ngroups = self.gstart.size
-        self.gtime = self.t[self.gstart]
+        self.d = np.add.reduceat(self.e, self.gstart)
+        self._strata_bounds()
+        self._event_layout()
+
+    def _strata_bounds(self):
+        """First group of each group's stratum and first group of the next one."""
         gstrat = self.s[self.gstart]
-        self.d = np.add.reduceat(self.e, self.gstart) if n else np.zeros(0)
-        # stratum bookkeeping over groups
         snew = np.ones(self.ngroups, dtype=bool)
-        if self.ngroups:
-            snew[1:] = gstrat[1:] != gstrat[:-1]
+        snew[1:] = gstrat[1:] != gstrat[:-1]
         sstart = np.flatnonzero(snew)
         sid = np.cumsum(snew) - 1
-        self.g_first = sstart[sid]  # first group of the group's stratum
-        send = np.r_[sstart[1:], self.ngroups]
-        self.g_next = send[sid]  # first group of the next stratum
-        # the Efron expansion: one row per event
+        self.g_first = sstart[sid]
+        self.g_next = np.r_[sstart[1:], self.ngroups][sid]
+
+    def _event_layout(self):
+        """Event groups, the slices of their events, and the Efron tie ranks."""
         self.ev_groups = np.flatnonzero(self.d > 0)
-        dd = self.d[self.ev_groups].astype(np.int64)
-        self.rep = np.repeat(self.ev_groups, dd)
-        offsets = np.repeat(np.cumsum(dd) - dd, dd)
-        self.frac_efron = (np.arange(self.rep.size) - offsets) / np.repeat(dd, dd)
-        self.sum_x_events = (self.x * self.e[:, None]).sum(axis=0)
+        dd = self.d[self.ev_groups].astype(np.int64)  # events per event group
+        first = self.gstart[self.ev_groups]
+        # reduceat over the interleaved (start, end) of each event slice: the even
+        # outputs are the slices' sums, the odd ones (the gaps between) are dropped.
+        # An end equal to n must go (not a valid index); the last slice then runs
+        # to the end of the array, which is where it ends anyway.
+        bounds = np.column_stack([first, first + dd]).ravel()
+        self.ev_bounds = bounds[:-1] if bounds[-1] == self.t.size else bounds
+        self.ev_rows = np.flatnonzero(self.e > 0)
+        self.rank_group = np.repeat(np.arange(dd.size), dd)  # event group of each tie rank
+        self.rank_starts = np.cumsum(dd) - dd  # a group's ranks are contiguous
+        rank = np.arange(dd.sum()) - self.rank_starts[self.rank_group]  # 0..d-1 in its group
+        self.frac_efron = rank / dd[self.rank_group]
+        self.x_events = self.event_sums(self.xt)  # p x event groups
+        self.sum_x_events = self.x_events.sum(axis=1)
+
+    def group_sums(self, a):
+        """Sums over the rows of each group (last axis = rows)."""
+        return np.add.reduceat(a, self.gstart, axis=-1)
+
+    def event_sums(self, a):
+        """Sums over the events of each event group (last axis = rows)."""
+        return np.add.reduceat(a, self.ev_bounds, axis=-1)[..., ::2]
 
     def rev_cumsum(self, a):
-        """Sum over groups of the same stratum with time >= the group's time."""
-        rc = np.cumsum(a[::-1], axis=0)[::-1]
-        rc_ext = np.concatenate([rc, np.zeros((1,) + rc.shape[1:])], axis=0)
-        return rc - rc_ext[self.g_next]
+        """Sum over groups of the same stratum with time >= the group's time (last axis)."""
+        rc = np.cumsum(a[..., ::-1], axis=-1)[..., ::-1]
+        rc_ext = np.concatenate([rc, np.zeros(rc.shape[:-1] + (1,))], axis=-1)
+        return rc - rc_ext[..., self.g_next]
 
     def cumsum(self, a):
         """Sum over groups of the same stratum with time <= the group's time."""
-        cs = np.cumsum(a, axis=0)
-        cs_ext = np.concatenate([np.zeros((1,) + cs.shape[1:]), cs], axis=0)
+        cs = np.cumsum(a)
+        cs_ext = np.concatenate([[0.0], cs])
         return cs - cs_ext[self.g_first]
 
+    @cached_property
+    def scratch(self) -> np.ndarray:
+        """Buffer for products with one weight per row (allocated on first use)."""
+        return np.empty(self.xt.shape)
 
-def _terms(srt: _Sorted, beta: np.ndarray, efron: bool, *, need_info: bool = True):
-    """Log partial likelihood, score, information and the per-event quantities."""
-    eta = srt.x @ beta
-    shift = eta.max() if eta.size else 0.0
-    w = np.exp(eta - shift)
-    we = w * srt.e
-    wx = srt.x * w[:, None]
-    r0 = srt.rev_cumsum(np.add.reduceat(w, srt.gstart))
-    r1 = srt.rev_cumsum(np.add.reduceat(wx, srt.gstart, axis=0))
-    d0 = np.add.reduceat(we, srt.gstart)
-    d1 = np.add.reduceat(wx * srt.e[:, None], srt.gstart, axis=0)
-    rep = srt.rep
-    frac = srt.frac_efron if efron else np.zeros(rep.size)
-    denom = r0[rep] - frac * d0[rep]
-    means = (r1[rep] - frac[:, None] * d1[rep]) / denom[:, None]
-    loglik = float(((eta - shift) * srt.e).sum() - np.log(denom).sum())
-    score = srt.sum_x_events - means.sum(axis=0)
-    parts = {"w": w, "denom": denom, "frac": frac, "means": means}
-    if not need_info:
-        return loglik, score, None, parts
-    info = _info(srt, parts, None)
-    return loglik, score, info, parts
+    def free_scratch(self) -> None:
+        """Drop the buffer (allocated again if used again)."""
+        vars(self).pop("scratch", None)  # where cached_property keeps the value
+
+    def weighted_rows(self, weight):
+        """xt * weight (one weight per row), written into the shared buffer."""
+        return np.multiply(self.xt, weight, out=self.scratch)
+
+    def weighted_gram(self, weight):
+        """sum over rows of weight * x x' (p x p), see ``weighted_cross``."""
+        return weighted_cross(self.xt, weight)
 
 
-def _info(srt: _Sorted, parts, h_group):
-    """sum over event rows of h * [(S2 - frac D2)/denom - mean mean'].
+class _RiskSets:
+    """The risk-set sums of the partial likelihood at one ``beta``.
 
-    ``h_group`` is a weight per group (None = 1); with h = g(t) and g(t)^2 this
-    gives the off-diagonal and lower blocks of the ``cox.zph`` information.
+    Notation per event group: r0, r1 the sums of w and w x over the risk set,
+    d0, d1 over the group's events; per tie rank k (fraction f_k = k/d, 0 for
+    Breslow): den_k = r0 - f_k d0 and mean_k = (r1 - f_k d1) / den_k.
+
+    The log likelihood needs only the scalars (cheap: step-halving trials pay
+    for nothing else); the score and the information, computed on demand, are
+    built from per-group scalar sums over the ranks:
+      sum_k mean_k = r1 A - d1 B, with A = sum_k 1/den_k, B = sum_k f_k/den_k.
     """
-    w, denom, frac, means = parts["w"], parts["denom"], parts["frac"], parts["means"]
-    rep = srt.rep
-    h_row = np.ones(rep.size) if h_group is None else h_group[rep]
-    a_g = np.bincount(rep, weights=h_row / denom, minlength=srt.ngroups)
-    b_g = np.bincount(rep, weights=h_row * frac / denom, minlength=srt.ngroups)
-    c = srt.cumsum(a_g)[srt.gid] - srt.e * b_g[srt.gid]
-    xw = srt.x * (w * c)[:, None]
-    return xw.T @ srt.x - (means * h_row[:, None]).T @ means
+
+    def __init__(self, srt: _Sorted, beta: np.ndarray, efron: bool):
+        self.srt = srt
+        eta = beta @ srt.xt
+        shift = eta.max() if eta.size else 0.0  # exp() cannot overflow
+        self.w = np.exp(eta - shift)
+        self.frac = srt.frac_efron if efron else np.zeros(srt.rank_group.size)
+        r0 = srt.rev_cumsum(srt.group_sums(self.w))[srt.ev_groups]
+        d0 = srt.event_sums(self.w)
+        self.denom = r0[srt.rank_group] - self.frac * d0[srt.rank_group]
+        # sum over events of (eta - shift), with sum eta = beta . (sum of their x)
+        eta_events = float(beta @ srt.sum_x_events) - shift * srt.rank_group.size
+        self.loglik = float(eta_events - np.log(self.denom).sum())
+        self._r1 = None
+
+    def _sums(self):
+        """r1 and d1 per event group (p x event groups), computed once."""
+        if self._r1 is None:
+            srt = self.srt
+            wx = srt.weighted_rows(self.w)
+            self._r1 = srt.rev_cumsum(srt.group_sums(wx))[:, srt.ev_groups]
+            self._d1 = srt.event_sums(wx)
+        return self._r1, self._d1
+
+    def rank_sums(self, weights):
+        """Per event group: sums over its tie ranks of ``weights`` (last axis = ranks)."""
+        return np.add.reduceat(weights, self.srt.rank_starts, axis=-1)
+
+    def mean_sum(self, h=None):
+        """sum over events of h(group) * mean_k (h = None: 1)."""
+        r1, d1 = self._sums()
+        hk = 1.0 if h is None else h[self.srt.rank_group]
+        a, b = self.rank_sums(np.stack([hk / self.denom, hk * self.frac / self.denom]))
+        return r1 @ a - d1 @ b
+
+    def score(self):
+        return self.srt.sum_x_events - self.mean_sum()
+
+    def info(self, h=None):
+        """sum over events of h * [(S2 - f D2)/den - mean mean'] (h per event group).
+
+        S2, D2 are the risk-set and tied-event sums of w x x'. h = None gives the
+        information matrix; h = g(t) and g(t)^2 the off-diagonal and lower blocks
+        of the ``cox.zph`` information. The S2/D2 part is one weighted cross-
+        product over the rows: row i carries w_i times the sum of A over the
+        event groups at or before its time (its risk sets) less B of its own
+        group if it is an event. The mean mean' part expands
+        (r1 - f d1)(r1 - f d1)' / den^2 into three scalar rank sums per group.
+        """
+        srt = self.srt
+        r1, d1 = self._sums()
+        hk = np.ones(srt.rank_group.size) if h is None else h[srt.rank_group]
+        f, inv = self.frac, 1.0 / self.denom
+        inv2 = hk * inv * inv
+        a, b, rr, rd, dd = self.rank_sums(np.stack([hk * inv, hk * f * inv,
+                                                    inv2, f * inv2, f * f * inv2]))
+        a_all = np.zeros(srt.ngroups)
+        a_all[srt.ev_groups] = a
+        c = srt.cumsum(a_all)[srt.gid]  # A summed over the risk sets each row is in
+        c[srt.ev_rows] -= b[srt.rank_group]  # event rows and tie ranks run in the same order
+        first = srt.weighted_gram(self.w * c)
+        cross = (r1 * rd) @ d1.T
+        second = (r1 * rr) @ r1.T - cross - cross.T + (d1 * dd) @ d1.T
+        return first - second
 
 
 def _fit(srt: _Sorted, efron: bool, max_iter: int = 50, eps: float = 1e-10):
-    p = srt.x.shape[1]
+    """Newton-Raphson from 0 with step halving; trials evaluate the log likelihood only."""
+    p = srt.xt.shape[0]
     beta = np.zeros(p)
-    loglik, score, info, parts = _terms(srt, beta, efron)
-    loglik0 = loglik
+    risk = _RiskSets(srt, beta, efron)
+    loglik = loglik0 = risk.loglik
+    score, info = risk.score(), risk.info()
     converged = p == 0
     last_step = np.zeros(p)
     it = 0
@@ -202,99 +319,125 @@ def _fit(srt: _Sorted, efron: bool, max_iter: int = 50, eps: float = 1e-10):
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(info, score, rcond=None)[0]
         new_beta = beta + step
-        new = _terms(srt, new_beta, efron)
+        new = _RiskSets(srt, new_beta, efron)
         halvings = 0
-        while (not np.isfinite(new[0]) or new[0] < loglik - 1e-12) and halvings < 30:
+        while (not np.isfinite(new.loglik) or new.loglik < loglik - 1e-12) and halvings < 30:
             step = step / 2
             new_beta = beta + step
-            new = _terms(srt, new_beta, efron)
+            new = _RiskSets(srt, new_beta, efron)
             halvings += 1
-        rel = abs(new[0] - loglik) / max(abs(new[0]), 1e-300)
-        beta, last_step = new_beta, step
-        loglik, score, info, parts = new
+        rel = abs(new.loglik - loglik) / max(abs(new.loglik), 1e-300)
+        beta, last_step, risk = new_beta, step, new
+        loglik, score, info = risk.loglik, risk.score(), risk.info()
         if rel < eps and np.all(np.abs(step) < 1e-6 * np.maximum(1.0, np.abs(beta))):
             converged = True
             break
-    return beta, loglik, loglik0, score, info, parts, converged, it, last_step
+    return beta, loglik, loglik0, score, info, risk, converged, it, last_step
 
 
 # ----------------------------------------------------------------------------
 # concordance
 
 
-def _bit_add(tree: np.ndarray, pos: np.ndarray) -> None:
-    """Add 1 at each position (1-based) of a Fenwick tree, one bincount per level."""
-    size = tree.size - 1
-    pos = pos[pos <= size]
-    while pos.size:
-        if pos.size * 16 > tree.size:  # large batch: one dense pass
-            tree += np.bincount(pos, minlength=tree.size)[: tree.size]
-        else:
-            np.add.at(tree, pos, 1)
-        pos = pos + (pos & -pos)
-        pos = pos[pos <= size]
+def _block_bounds(new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per position, start and end (exclusive) of its block; ``new`` marks block starts."""
+    starts = np.flatnonzero(new)
+    block = np.cumsum(new) - 1
+    ends = np.r_[starts[1:], new.size]
+    return starts[block], ends[block]
 
 
-def _bit_prefix(tree: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    out = np.zeros(pos.size)
-    pos = pos.copy()
-    while np.any(pos > 0):
-        out += tree[pos]
-        pos = pos - (pos & -pos)
-    return out
+def _prefix_below(values: np.ndarray, ends: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """For every query q: how many of ``values[:ends[q]]`` are below ``limits[q]``.
+
+    ``values`` are non-negative integers. All queries at once in
+    O((n + queries) log(max value)) whole-array operations, with a wavelet
+    matrix (Claude, Navarro & Ordonez 2015) built and queried level by level:
+
+    At each bit, most significant first, the values are stably partitioned by
+    that bit (zeros first). For one query, the values of its prefix that agree
+    with the limit on the bits seen so far stay a contiguous range [lo, hi).
+    Where the limit's bit is 1, the range's zeros are below the limit (counted)
+    and the range moves on with its ones; where it is 0, with its zeros. Each
+    end of the range moves on by itself (to its number of zeros before it, or
+    past all zeros by its number of ones), so the count is the sum over the
+    levels of zeros_before(hi) - zeros_before(lo). Every lo starts at 0 and
+    its path depends on the limit only: it is tracked once per distinct limit.
+    """
+    n = values.size
+    itype = np.int32 if n < 2**31 - 1 else np.int64  # positions: int32 halves the traffic
+    limits = np.asarray(limits, dtype=np.int64)
+    each, which = distinct(limits)
+    pos = np.concatenate([ends, np.zeros(each.size, dtype=itype)]).astype(itype)
+    lim = np.concatenate([limits, each])
+    vals = np.asarray(values, dtype=np.int64)
+    counted = np.zeros(pos.size, dtype=np.int64)
+    zeros_before = np.zeros(n + 1, dtype=itype)
+    for b in reversed(range(int(max(vals.max(initial=0), lim.max(initial=0))).bit_length())):
+        is_zero = ((vals >> b) & 1) == 0
+        np.cumsum(is_zero, out=zeros_before[1:])
+        z = zeros_before[pos]
+        limit_one = ((lim >> b) & 1) == 1
+        counted += np.where(limit_one, z, 0)
+        pos = np.where(limit_one, zeros_before[-1] + (pos - z), z)
+        vals = np.concatenate((vals[is_zero], vals[~is_zero]))
+    q = limits.size
+    return counted[:q] - counted[q:][which]
 
 
 def concordance_index(time, event, risk, strata=None) -> float:
     """Harrell's C (R ``concordance`` conventions, see module docstring).
 
-    A higher ``risk`` predicts a shorter time. One Fenwick tree over the ranks
-    of (stratum, risk), each stratum a contiguous block of positions so that
-    counts stay within strata; filled from the longest time down, one batch of
-    numpy operations per distinct event time: O(n log n) work.
+    A higher ``risk`` predicts a shorter time. O(n log n), see ``_harrell``.
     """
     t = np.asarray(time, dtype=float)
     e = np.asarray(event).astype(bool)
     r = np.asarray(risk, dtype=float)
-    s = np.zeros(t.size, dtype=np.int64) if strata is None else np.asarray(strata)
     if not e.any():
         return float("nan")
-    s_codes = np.unique(s, return_inverse=True)[1]
-    # dense rank of (stratum, risk): strata occupy consecutive position blocks
-    order = np.lexsort((r, s_codes))
-    new = np.ones(t.size, dtype=bool)
-    new[1:] = (s_codes[order][1:] != s_codes[order][:-1]) | (r[order][1:] != r[order][:-1])
-    pos = np.empty(t.size, dtype=np.int64)
-    pos[order] = np.cumsum(new)  # 1..U
-    s_sorted = s_codes[order]
-    last = np.flatnonzero(np.r_[s_sorted[1:] != s_sorted[:-1], True])  # end of each block
-    block_end = pos[order][last]  # strata codes are 0..k-1, all present, in order
-    block_start = np.r_[0, block_end[:-1]]  # position just before each block
-    tree = np.zeros(int(pos.max()) + 1)
-    by_time = np.argsort(-t, kind="stable")
-    ts, es, ps, ss = t[by_time], e[by_time], pos[by_time], s_codes[by_time]
-    conc = disc = tied = 0.0
-    inserted = 0
-    for dt in np.unique(ts[es])[::-1]:
-        upto = int(np.searchsorted(-ts, -dt, side="left"))  # rows with a longer time
-        if upto > inserted:
-            _bit_add(tree, ps[inserted:upto])
-        stop = int(np.searchsorted(-ts, -dt, side="right"))
-        here = slice(upto, stop)
-        cens = ~es[here]
-        if cens.any():  # censored at this time: still at risk, comparable
-            _bit_add(tree, ps[here][cens])
-        dpos, dstr = ps[here][~cens], ss[here][~cens]
-        base = _bit_prefix(tree, block_start[dstr])
-        less = _bit_prefix(tree, dpos - 1) - base
-        leq = _bit_prefix(tree, dpos) - base
-        total = _bit_prefix(tree, block_end[dstr]) - base
-        conc += less.sum()
-        tied += (leq - less).sum()
-        disc += (total - leq).sum()
-        _bit_add(tree, dpos)
-        inserted = stop
-    denom = conc + disc + tied
-    return float((conc + tied / 2) / denom) if denom > 0 else float("nan")
+    s = np.zeros(t.size, dtype=np.int64) if strata is None else dense_codes(strata)
+    return _harrell(distinct(t)[1], e, r, s)
+
+
+def _harrell(time_rank, event, risk, stratum) -> float:
+    """Harrell's C from dense time ranks, event flags, risks and stratum codes.
+
+    A row j is comparable with an event i of its stratum when it outlives i:
+    with key = 2 time rank + 1 if censored, exactly when key_j > key_i (a
+    later time, or the same time and censored). Sorted by (stratum, risk), the
+    rows of i's stratum with a lower, the same and a higher risk are three
+    consecutive ranges of positions, so each count is "how many keys above
+    key_i in a range": differences of prefix counts, which ``_prefix_below``
+    gives for all events at once (no loop over times).
+    """
+    key = 2 * np.asarray(time_rank, dtype=np.int64) + ~event
+    order = _sort_by(stratum, risk)
+    s_o, r_o, key_o, ev = stratum[order], risk[order], key[order], event[order]
+    new_stratum = np.r_[True, s_o[1:] != s_o[:-1]]
+    new_tie = new_stratum | np.r_[True, r_o[1:] != r_o[:-1]]
+    stratum_start, stratum_end = (b[ev] for b in _block_bounds(new_stratum))
+    tie_start, tie_end = (b[ev] for b in _block_bounds(new_tie))
+    limit = key_o[ev] + 1  # rows with key < limit are not comparable with event i
+    # the stratum bounds repeat for every event of a stratum and key: ask once per pair
+    stratum_ev = (np.cumsum(new_stratum) - 1)[ev]
+    pairs, pair = distinct(stratum_ev * (int(limit.max()) + 1) + limit)
+    first = np.zeros(pairs.size, dtype=np.int64)
+    first[pair] = np.arange(pair.size)  # an event of each pair (any one will do)
+    m, u = limit.size, first.size
+    below = _prefix_below(
+        key_o,
+        np.concatenate([tie_start, tie_end, stratum_start[first], stratum_end[first]]),
+        np.concatenate([limit, limit, limit[first], limit[first]]),
+    )
+    at_tie_start, at_tie_end = below[:m], below[m:2 * m]
+    at_stratum_start, at_stratum_end = below[2 * m:2 * m + u][pair], below[2 * m + u:][pair]
+    # comparable rows (key > key_i) with a lower, the same and a higher risk
+    lower = (tie_start - stratum_start) - (at_tie_start - at_stratum_start)
+    tied = (tie_end - tie_start) - (at_tie_end - at_tie_start)
+    higher = (stratum_end - tie_end) - (at_stratum_end - at_tie_end)
+    conc, tie, disc = float(lower.sum()), float(tied.sum()), float(higher.sum())
+    denom = conc + disc + tie
+    return float((conc + tie / 2) / denom) if denom > 0 else float("nan")
 
 
 # ----------------------------------------------------------------------------
@@ -316,15 +459,14 @@ def _ph_transform(time, event, kind: str) -> np.ndarray:
     return 1.0 - np.concatenate(([1.0], surv))[idx]
 
 
-def _ph_test(srt, parts, info, terms, sources, transform):
+def _ph_test(srt: _Sorted, risk: _RiskSets, info, terms, sources, transform):
     g_all = _ph_transform(srt.t, srt.e.astype(bool), transform)
-    g_all = g_all - g_all[srt.e > 0].mean()
-    g_group = g_all[srt.gstart]  # constant within a (stratum, time) group
-    g_row = g_group[srt.rep]
+    g_all = g_all - g_all[srt.ev_rows].mean()
+    g_ev = g_all[srt.gstart[srt.ev_groups]]  # constant within a (stratum, time) group
     p = len(terms)
-    u2 = (srt.x * (srt.e * g_all)[:, None]).sum(axis=0) - (parts["means"] * g_row[:, None]).sum(0)
-    i12 = _info(srt, parts, g_group)
-    i22 = _info(srt, parts, g_group**2)
+    u2 = srt.x_events @ g_ev - risk.mean_sum(g_ev)
+    i12 = risk.info(g_ev)
+    i22 = risk.info(g_ev**2)
     imat = np.block([[info, i12], [i12.T, i22]])
 
     def score_test(cols):
@@ -399,13 +541,31 @@ def _terms_frame(terms, coef, se, conf_level) -> pl.DataFrame:
         )
 
 
+def _vary_within_strata(xt: np.ndarray, strata: np.ndarray) -> list[int]:
+    """Indices of the terms (rows of ``xt``) that stay independent within strata.
+
+    Subtracting each stratum's value at one of its rows turns a term, or a
+    combination of terms, that is constant within every stratum into exact
+    zeros, which the greedy rank check of ``independent_columns`` drops.
+    Without this, such a term has (numerically) zero information and its
+    estimate is noise.
+    """
+    ref = np.zeros(int(strata.max()) + 1, dtype=np.int64)
+    ref[strata] = np.arange(strata.size)  # a row of each stratum (which one does not matter)
+    within = np.empty_like(xt)
+    for j, row in enumerate(xt):  # term by term: no second (terms x rows) temporary
+        np.subtract(row, row[ref][strata], out=within[j])
+    return independent_columns(within.T, intercept=False)
+
+
 def _strata_codes(frame: pl.DataFrame, cols: Sequence[str]) -> np.ndarray:
     if not cols:
         return np.zeros(frame.height, dtype=np.int64)
     key = frame.select(
         pl.concat_str([pl.col(c).cast(pl.String) for c in cols], separator="\x1f")
-    ).to_series().to_numpy()
-    return np.unique(key.astype(str), return_inverse=True)[1].astype(np.int64)
+    ).to_series()
+    # polars' dense rank orders strings as np.unique does (code points), fast
+    return key.rank("dense").to_numpy().astype(np.int64) - 1
 
 
 def cox_ph(
@@ -434,7 +594,8 @@ def cox_ph(
     if np.any(time < 0):
         raise ValueError("negative durations")
     strat = _strata_codes(kept, strata_cols)
-    x_full = design.matrix
+    # one transposed copy (terms x rows): every per-term pass below reads contiguous memory
+    xt_full = np.ascontiguousarray(design.matrix.T)
     terms, sources = list(design.terms), list(design.sources)
     nterm = len(terms)
     coef = np.full(nterm, np.nan)
@@ -473,7 +634,7 @@ def cox_ph(
     active = []
     for j in range(nterm):
         if design.indicator[j]:
-            ones = x_full[:, j] == 1
+            ones = xt_full[j] == 1
             if ones.any() and not (ones & ev).any():
                 problems.append(
                     f"{terms[j]}: no events among its {int(ones.sum())} row(s); hazard ratio "
@@ -484,25 +645,35 @@ def cox_ph(
         active.append(j)
     if not rows.all():
         time, ev, strat = time[rows], ev[rows], strat[rows]
-        x_full = x_full[rows]
+        xt_full = xt_full.compress(rows, axis=1)  # C order, as xt_full[:, rows] is not
     # terms constant on the remaining rows, then aliased terms
-    varying = [j for j in active if np.ptp(x_full[:, j]) > 0] if time.size else []
+    varying = [j for j in active if np.ptp(xt_full[j]) > 0] if time.size else []
     for j in active:
         if j not in varying:
             problems.append(f"{terms[j]}: no variation left in the fitted rows; term dropped")
-    keep_idx = [varying[k] for k in independent_columns(x_full[:, varying], intercept=True)]
+    keep_idx = [varying[k] for k in independent_columns(xt_full[varying].T, intercept=True)]
     for j in varying:
         if j not in keep_idx:
             problems.append(f"{terms[j]}: aliased with other terms (collinear); term dropped")
+    xt = xt_full[keep_idx]  # a copy: the model's terms x rows
+    del xt_full, design  # the full design is no longer needed (memory at a million rows)
+    if strata_cols and keep_idx:
+        inside = _vary_within_strata(xt, strat)
+        for k, j in enumerate(keep_idx):
+            if k not in inside:
+                problems.append(f"{terms[j]}: no variation within the strata (aliased with "
+                                "them); term dropped")
+        if len(inside) < len(keep_idx):
+            xt, keep_idx = xt[inside], [keep_idx[k] for k in inside]
     if not ev.any():
         problems.append("no events left after removing empty levels: no model")
         return result()
 
-    x = x_full[:, keep_idx]
-    x = x - x.mean(axis=0) if x.size else x  # centring: same estimates, better conditioning
-    srt = _Sorted(time, ev, strat, x)
+    xt -= xt.mean(axis=1, keepdims=True)  # centring: same estimates, better conditioning
+    srt = _Sorted(time, ev, strat, xt)
+    del xt
     efron = ties == "efron"
-    beta, loglik, loglik0, _score, info, parts, converged, it, last_step = _fit(srt, efron)
+    beta, loglik, loglik0, _score, info, risk, converged, it, last_step = _fit(srt, efron)
     if not converged and keep_idx:
         problems.append(f"Newton-Raphson did not converge in {it} iterations")
     try:
@@ -525,13 +696,10 @@ def cox_ph(
     lr_stat = 2 * (loglik - loglik0)
     lr = LRTest(float(lr_stat), df, float(stats.chi2.sf(lr_stat, df)) if df else nan)
 
-    eta_sorted = srt.x @ beta
-    conc = concordance_index(srt.t, srt.e > 0, eta_sorted, srt.s)
-
     fit_terms = [terms[j] for j in keep_idx]
     fit_sources = [sources[j] for j in keep_idx]
     if keep_idx:
-        term_rows, cov_rows, gchisq = _ph_test(srt, parts, info, fit_terms, fit_sources,
+        term_rows, cov_rows, gchisq = _ph_test(srt, risk, info, fit_terms, fit_sources,
                                                ph_transform)
         by_term = {r[0]: r for r in term_rows}
         all_rows = [by_term.get(tm, (tm, nan, 1, nan)) for tm in terms]
@@ -553,4 +721,9 @@ def cox_ph(
         )
     else:
         ph = _empty_ph(ph_transform, terms, sources)
+
+    eta = beta @ srt.xt
+    del risk
+    srt.free_scratch()  # the concordance, computed last, can use the memory
+    conc = _harrell(srt.trank, srt.e > 0, eta, srt.s)
     return result(loglik, loglik0, lr, conc, ph, cov, converged, it)

@@ -44,7 +44,9 @@ class Design:
     """A model matrix with its term bookkeeping.
 
     ``matrix`` has one row per kept row of the input (``keep`` marks them, in
-    input order) and one float64 column per entry of ``terms``.
+    input order) and one float64 column per entry of ``terms``. It is stored
+    column by column (Fortran order): the models work term by term, and
+    ``matrix.T`` is then a C-ordered (terms x rows) array without a copy.
     """
 
     matrix: np.ndarray
@@ -164,9 +166,9 @@ def build_design(
         else:
             raise TypeError(f"{col}: unsupported dtype {dtype} for a model covariate")
 
-    matrix = np.column_stack(columns) if columns else np.empty((n, 0), dtype=np.float64)
+    matrix = np.stack(columns).T if columns else np.empty((n, 0), dtype=np.float64)
     return Design(
-        matrix=np.ascontiguousarray(matrix, dtype=np.float64),
+        matrix=matrix,
         terms=tuple(terms),
         sources=tuple(sources),
         indicator=tuple(indicator),
@@ -187,10 +189,13 @@ def independent_columns(matrix: np.ndarray, *, intercept: bool) -> list[int]:
     """
     if matrix.shape[1] == 0:
         return []
-    x = matrix - matrix.mean(axis=0) if intercept else matrix
-    scale = np.sqrt((x * x).sum(axis=0))
+    xt = np.asarray(matrix, dtype=np.float64).T  # terms x rows: row-wise passes below
+    if intercept:
+        xt = xt - xt.mean(axis=1, keepdims=True)
+    cross = weighted_cross(np.ascontiguousarray(xt))
+    scale = np.sqrt(np.diag(cross))  # column norms
     scale[scale == 0] = 1.0
-    g = (x.T @ x) / np.outer(scale, scale)
+    g = cross / np.outer(scale, scale)
     kept: list[int] = []
     for j in range(g.shape[0]):
         trial = [*kept, j]
@@ -198,3 +203,77 @@ def independent_columns(matrix: np.ndarray, *, intercept: bool) -> list[int]:
         if np.linalg.matrix_rank(sub, tol=1e-9) == len(trial):
             kept.append(j)
     return kept
+
+
+def weighted_cross(xt: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+    """X' diag(weight) X (weight None: X'X) for ``xt`` = X' (terms x rows), in row blocks.
+
+    The models' information matrices. One product over all rows is slow and
+    erratic on the 2-core target: OpenBLAS splits it over its threads, which
+    only add synchronisation on a terms x rows by rows x terms product and
+    stall whenever the other core is busy (measured up to ten times slower).
+    OpenBLAS keeps a product on one thread while m * n * k is at most
+    65536 * 4 (interface/gemm.c, default build), so the rows go in blocks
+    below that size; a block is weighted (into one small reused buffer) and
+    multiplied while it is in cache.
+    """
+    p, n = xt.shape
+    block = max(256, 200_000 // max(p * p, 1))
+    buffer = np.empty((p, min(block, n))) if weight is not None else None
+    out = np.zeros((p, p))
+    for lo in range(0, n, block):
+        part = xt[:, lo:lo + block]
+        if weight is None:
+            out += part @ part.T
+        else:
+            out += np.multiply(part, weight[lo:lo + block], out=buffer[:, :part.shape[1]]) @ part.T
+    return out
+
+
+def dense_codes(values) -> np.ndarray:
+    """Integer codes 0..k-1 of the distinct values, in sort order (strata, clusters).
+
+    Strings go through polars: ``np.unique`` on a million Python strings takes
+    seconds, polars' dense rank a small fraction of that, and both order
+    strings by code point (polars compares UTF-8 bytes, which orders the same).
+    Accepts a numpy array, a sequence or a polars Series. Missing values are
+    coded as the string "None", as ``np.unique(values.astype(str))`` would.
+    """
+    if isinstance(values, pl.Series):
+        if is_categorical(values.dtype) and not values.null_count():
+            return _string_codes(values.cast(pl.String))
+        values = values.to_numpy()
+    arr = np.asarray(values)
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if arr.dtype.kind == "O":
+        try:  # Python strings straight into polars (no numpy unicode copy)
+            series = pl.Series(arr, dtype=pl.String)
+        except (TypeError, pl.exceptions.PolarsError):
+            series = None
+        if series is not None and not series.null_count():
+            return _string_codes(series)
+    if arr.dtype.kind in "OUS":  # mixed objects, None, numpy unicode: as str(), as before
+        return _string_codes(pl.Series(arr.astype(str)))
+    return distinct(arr)[1]
+
+
+def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)``, without sorting small integers.
+
+    Non-negative integers no larger than a few times their count (codes, time
+    ranks) are looked up in a table of which values occur: O(n), where
+    ``np.unique`` sorts. The inverse is int64 and flat.
+    """
+    arr = np.asarray(values).reshape(-1)
+    if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() < 4 * arr.size + 1024:
+        present = np.zeros(int(arr.max()) + 1, dtype=bool)
+        present[arr] = True
+        index = np.cumsum(present, dtype=np.int64) - 1
+        return np.flatnonzero(present).astype(arr.dtype), index[arr]
+    uniques, inverse = np.unique(arr, return_inverse=True)
+    return uniques, inverse.astype(np.int64).reshape(-1)
+
+
+def _string_codes(series: pl.Series) -> np.ndarray:
+    return series.rank("dense").to_numpy().astype(np.int64) - 1

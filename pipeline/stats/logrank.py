@@ -4,7 +4,8 @@ Statistic (O - E)' V^- (O - E) over all groups with the hypergeometric
 variance V = sum_t d (N - d)/(N - 1) * (diag(p) - p p'), p = n_g / N at each
 distinct event time; V^- is a generalised inverse, so no group needs to be
 dropped. Degrees of freedom: the rank of V (R: groups with a positive expected
-count minus one). Vectorised over rows with ``np.unique``/``bincount``.
+count minus one). Vectorised over rows with ``np.unique``/``bincount`` (group
+codes, which ``pipeline.models`` passes as small integers, without a sort).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+
+from .design import distinct
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def logrank(durations, events, groups) -> LogrankResult:
         problems.append(f"{int((~ok).sum())} row(s) with a missing time, status or group left out")
         t, e, g = t[ok], e[ok], g[ok]
     e = e.astype(float)
-    labels, gi = np.unique(g, return_inverse=True) if g.size else (np.array([]), g)
+    labels, gi = distinct(g) if g.size else (np.array([]), g)
     k = labels.size
     n_per = np.bincount(gi, minlength=k).astype(float) if k else np.zeros(0)
     nan = float("nan")
