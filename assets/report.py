@@ -1,25 +1,43 @@
-"""The year's outputs in OUT/Y: results.json, quarantaine.csv, rapport.html."""
+"""The year's outputs in OUT/Y: results.json, quarantaine.csv, rapport.html.
+
+The report is always written in Dutch (rapport.html); with the run config
+``languages: [nl, en]`` (`pwb run --lang en`, or the launchpad) an English copy
+rapport.en.html is written beside it from the same template. ``threshold`` is the
+disclosure-control threshold of the report's count tables (default 5).
+"""
 
 
 import datetime as dt
 from pathlib import Path
 
 import polars as pl
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
 from assets.models import ModelSettingsResource
 from assets.partitions import reporting_years
 from assets.resources import PwbSettings
 from pipeline import outputs
-from pipeline.indicators import programme_sheets
-from pipeline.report.render import render_report
+from pipeline.report.content import software_versions, workbook_sheets
+from pipeline.report.profile import build_profile
+from pipeline.report.render import render
+from pipeline.report.suppression import DEFAULT_THRESHOLD
 from pipeline.results import build_results
+
+REPORT_FILES = {"nl": outputs.REPORT_FILE, "en": "rapport.en.html"}
+
+
+class RapportConfig(Config):
+    """Report settings of a run: languages to write (Dutch always) and the small-count
+    threshold of the published tables."""
+
+    languages: list[str] = ["nl"]
+    threshold: int = DEFAULT_THRESHOLD
 
 
 @asset(partitions_def=reporting_years, group_name="rapport", kinds={"html", "json"},
        owners=["team:pwb"],
        description="Jaarresultaten: results.json, quarantaine.csv en rapport.html in OUT/jaar.")
-def jaarrapport(context: AssetExecutionContext, settings: PwbSettings,
+def jaarrapport(context: AssetExecutionContext, config: RapportConfig, settings: PwbSettings,
                 model_settings: ModelSettingsResource,
                 bestandsverslag: pl.DataFrame, quarantaine: pl.DataFrame,
                 trajectories: pl.DataFrame, time_to_closure: dict, closure_hazards: dict,
@@ -37,11 +55,24 @@ def jaarrapport(context: AssetExecutionContext, settings: PwbSettings,
     outputs.write_csv(folder / outputs.QUARANTINE_FILE, quarantaine.select(
         pl.col("bron_bestand").alias("bestand"), pl.col("bron_regel").alias("regel"),
         "caw", "regels", "melding"))
-    sheets = {"bestanden": results["validation"]["files"],
-              **programme_sheets(programme_indicators, need_supply)}
-    outputs.write_workbook(folder / outputs.WORKBOOK_FILE, sheets,
-                           created=dt.datetime(year + 1, 1, 1))
-    report = outputs.write_text(folder / outputs.REPORT_FILE, render_report(results))
+    profile = build_profile(trajectories, quarantaine, model_settings.settings(),
+                            regions=settings.reference().regions["caw"].to_list())
+    software = software_versions()
+    unknown = sorted(set(config.languages) - set(REPORT_FILES))
+    if unknown:
+        raise ValueError(f"onbekende taal voor het rapport: {', '.join(unknown)} (kies nl of en)")
+    for lang in REPORT_FILES:  # Dutch always; an English copy only when asked, never stale
+        if lang == "nl" or lang in config.languages:
+            rendered = render(results, profile=profile, lang=lang,
+                              threshold=config.threshold, software=software)
+            if lang == "nl":  # one sheet per report table, as published (suppressed)
+                outputs.write_workbook(folder / outputs.WORKBOOK_FILE,
+                                       workbook_sheets(rendered.report),
+                                       created=dt.datetime(year + 1, 1, 1))
+            outputs.write_text(folder / REPORT_FILES[lang], rendered.html)
+        else:
+            (folder / REPORT_FILES[lang]).unlink(missing_ok=True)
+    report = folder / outputs.REPORT_FILE
     return MaterializeResult(metadata={
         "rapport": MetadataValue.url(report.resolve().as_uri()),
         "map": MetadataValue.path(str(folder)), **results["counts"]})

@@ -85,8 +85,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | None = None,
-             *, synthetic: bool = False) -> dict:
-    """Materialise the whole graph for one year, in-process; return results.json's content."""
+             *, synthetic: bool = False, lang: str = "nl") -> dict:
+    """Materialise the whole graph for one year, in-process; return results.json's content.
+
+    The report is written in Dutch (rapport.html); ``lang='en'`` adds rapport.en.html.
+    """
     import json
 
     from dagster import materialize
@@ -105,7 +108,8 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
             ASSETS, partition_key=str(year),
             resources={"io_manager": PolarsParquetIOManager(base_dir=str(storage_dir())),
                        **model_resources(str(storage_dir())), "settings": settings},
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                        "ops": {"jaarrapport": {"config": {"languages": sorted({"nl", lang})}}}},
             raise_on_error=False,
         )
     if not result.success:
@@ -130,8 +134,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         errors.print(f"[red]Invoermap niet gevonden:[/red] {args.input}")
         return 2
     with console.status(f"Jaar {args.year}: inlezen, valideren, trajecten, rapport…"):
-        results = run_year(args.input, args.year, args.out, args.reference)
+        results = run_year(args.input, args.year, args.out, args.reference, lang=args.lang)
     _summary(results, args.out)
+    if args.lang == "en":
+        english = args.out / str(results["year"]) / "rapport.en.html"
+        console.print(f"Report (English): {english.resolve()}")
     return 0
 
 
@@ -253,6 +260,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--year", type=int, required=True)
     r.add_argument("--reference", type=Path, default=None)
     r.add_argument("--out", type=Path, default=PROJECT / "reports")
+    r.add_argument("--lang", choices=("nl", "en"), default="nl",
+                   help="en: ook een Engelse versie van het rapport (rapport.en.html)")
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("demo", help="synthetische gegevens maken en de evaluatie draaien")

@@ -102,7 +102,7 @@ class ModelSettings:
 # --------------------------------------------------------------------------- helpers
 
 
-def _step(timeline: np.ndarray, values: np.ndarray, days: Sequence[int], before: float
+def step_at(timeline: np.ndarray, values: np.ndarray, days: Sequence[int], before: float
           ) -> list[float | None]:
     """Right-continuous step function at ``days``; None beyond the last observed time."""
     t = np.asarray(days, dtype=float)
@@ -120,13 +120,13 @@ def eviction_sample(traj: pl.DataFrame) -> pl.DataFrame:
     return traj.filter(pl.col("closed_in_year") & pl.col("eviction_avoided").is_not_null())
 
 
-def _durations(sample: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def survival_data(sample: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     t = sample["days_to_closure"].cast(pl.Float64).to_numpy().astype(float)
     e = sample["closed"].fill_null(False).to_numpy().astype(bool)
     return t, e
 
 
-def _profile(sample: pl.DataFrame, column: str, settings: ModelSettings
+def profile_levels(sample: pl.DataFrame, column: str, settings: ModelSettings
              ) -> tuple[np.ndarray, list[str]]:
     """Level code per row (-1 when missing) and the level labels in report order.
 
@@ -174,12 +174,12 @@ def time_to_closure(traj: pl.DataFrame, settings: ModelSettings | None = None) -
     settings = settings or ModelSettings()
     # sorted once, so that every per-level subset is sorted and np.unique is quick
     sample = survival_sample(traj).sort("days_to_closure", maintain_order=True)
-    t, e = _durations(sample)
+    t, e = survival_data(sample)
     km, out = _km_summary(t, e, settings)
     problems = list(km.problems)
     by_group: dict[str, dict] = {}
     for column in settings.profiles:
-        codes, levels = _profile(sample, column, settings)
+        codes, levels = profile_levels(sample, column, settings)
         known = codes >= 0
         if not known.all():
             problems.append(f"{column}: {int((~known).sum())} row(s) without a value left out")
@@ -195,9 +195,9 @@ def time_to_closure(traj: pl.DataFrame, settings: ModelSettings | None = None) -
             "statistic": num(test.statistic), "df": int(test.df), "p": num(test.p)}}
     s, lo, up = km.survival, km.lower, km.upper
     curve = {"days": list(settings.curve_days),
-             "survival": _step(km.timeline, s, settings.curve_days, 1.0),
-             "lower": _step(km.timeline, lo, settings.curve_days, 1.0),
-             "upper": _step(km.timeline, up, settings.curve_days, 1.0)}
+             "survival": step_at(km.timeline, s, settings.curve_days, 1.0),
+             "lower": step_at(km.timeline, lo, settings.curve_days, 1.0),
+             "upper": step_at(km.timeline, up, settings.curve_days, 1.0)}
     return {**out, "conf_level": settings.conf_level, "conf_type": settings.km_conf_type,
             "by_group": by_group, "curve": curve, "problems": problems}
 
@@ -236,7 +236,7 @@ def closure_incidence(traj: pl.DataFrame, settings: ModelSettings | None = None)
     """Aalen-Johansen cumulative incidence of vermeden / uithuisgezet / ander."""
     settings = settings or ModelSettings()
     sample = survival_sample(traj)
-    t, e = _durations(sample)
+    t, e = survival_data(sample)
     outcome = sample["closure_outcome"].to_numpy()
     causes = np.where(e, outcome, "0").astype(str)
     fit = cumulative_incidence(t, causes, conf_level=settings.conf_level, censor_code="0")
@@ -251,7 +251,7 @@ def closure_incidence(traj: pl.DataFrame, settings: ModelSettings | None = None)
     def series(days: Sequence[int], part: str) -> dict[str, list]:
         zeros = np.zeros(fit.timeline.size)
         source = getattr(fit, part)
-        return {c: _step(fit.timeline, source.get(c, zeros), days, 0.0) for c in OUTCOMES}
+        return {c: step_at(fit.timeline, source.get(c, zeros), days, 0.0) for c in OUTCOMES}
 
     def block(days: Sequence[int]) -> dict[str, Any]:
         return {"days": list(days), **series(days, "cif"),

@@ -100,6 +100,16 @@ def test_gx_and_polars_find_the_same_rows(failing_run) -> None:
     assert sum(r.broken for r in outcome.rules) == broken.height
 
 
+def test_split_batches_give_the_same_rows_as_one_batch(failing_run) -> None:
+    """Large frames run per row condition on narrow batches: same verdicts, row for row."""
+    ingested, _ = failing_run
+    whole = run_suite(ingested.frame, RUN_DATE, with_rows=True, split_from_rows=10**9)
+    split = run_suite(ingested.frame, RUN_DATE, with_rows=True, split_from_rows=0)
+    assert [(r.rule, r.broken, r.rows) for r in whole.rules] == \
+        [(r.rule, r.broken, r.rows) for r in split.rules]
+    assert sum(r.broken for r in split.rules) > len(FAILING)
+
+
 def test_every_rule_kind_is_exercised() -> None:
     kinds = {name.split(":")[0] for _, rules in FAILING for name in rules}
     assert kinds == {r.name.split(":")[0] for r in ROW_RULES} - {"dubbel_dossier"}
