@@ -9,6 +9,7 @@ personal-data scan runs on every cell, known column or not, before parsing.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 SUPPORTED_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES
 PREFERRED_SHEET = "registratie"
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+# A two-byte UTF-8 letter (é = C3 A9, ë = C3 AB, …): in a file that is not valid UTF-8
+# it means two encodings were mixed; read as Windows-1252 it would silently become "Ã©".
+UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]")
 
 
 class FileRejected(Exception):
@@ -88,8 +92,13 @@ def _decode(raw: bytes, file_name: str) -> str:
                            f"registratie opnieuw als CSV, XLSX of Parquet.")
     try:
         return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if UTF8_MULTIBYTE.search(raw):  # UTF-8 text with foreign bytes: no single encoding
+            line = raw[: exc.start].count(b"\n") + 1
+            raise FileRejected(file_name, FileRule.UNREADABLE,
+                               f"Bestand '{file_name}', regel {line}: het bestand mengt "
+                               f"UTF-8 met een andere codering. Sla het bestand opnieuw op "
+                               f"als CSV UTF-8.") from None
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError as exc:

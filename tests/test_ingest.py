@@ -125,6 +125,15 @@ def test_undecodable_file(tmp_path: Path) -> None:
     assert error.rule is FileRule.UNREADABLE and "regel 3" in error.message
 
 
+def test_mixed_encodings_rejected_with_the_line(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "mix.csv", [valid_row(1, verhuurder_id="Woonpunt Zenneé"),
+                                            valid_row(2)])
+    path.write_bytes(path.read_bytes() + "D3,K3,OVL,café\r\n".encode("cp1252"))
+    error = _rejected(path)
+    assert error.rule is FileRule.UNREADABLE
+    assert "regel 4" in error.message and "mengt" in error.message
+
+
 def test_binary_renamed_to_csv(tmp_path: Path) -> None:
     path = tmp_path / "z.csv"
     path.write_bytes(b"PK\x03\x04" + bytes(range(256)))
