@@ -52,7 +52,14 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from .design import build_design, dense_codes, distinct, independent_columns, weighted_cross
+from .design import (
+    build_design,
+    dense_codes,
+    distinct,
+    independent_columns,
+    wald_table,
+    weighted_cross,
+)
 from .kaplan_meier import risk_table
 
 TIES = ("efron", "breslow")
@@ -518,29 +525,6 @@ def _empty_ph(transform: str, terms: Sequence[str], sources: Sequence[str]) -> P
     )
 
 
-def _terms_frame(terms, coef, se, conf_level) -> pl.DataFrame:
-    z_crit = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    coef = np.asarray(coef, dtype=float)
-    se = np.asarray(se, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        z = coef / se
-        return pl.DataFrame(
-            {
-                "term": list(terms),
-                "coef": coef,
-                "se": se,
-                "hr": np.exp(coef),
-                "hr_lower": np.exp(coef - z_crit * se),
-                "hr_upper": np.exp(coef + z_crit * se),
-                "z": z,
-                "p": 2 * stats.norm.sf(np.abs(z)),
-            },
-            schema={"term": pl.String, "coef": pl.Float64, "se": pl.Float64, "hr": pl.Float64,
-                    "hr_lower": pl.Float64, "hr_upper": pl.Float64, "z": pl.Float64,
-                    "p": pl.Float64},
-        )
-
-
 def _vary_within_strata(xt: np.ndarray, strata: np.ndarray) -> list[int]:
     """Indices of the terms (rows of ``xt``) that stay independent within strata.
 
@@ -605,7 +589,7 @@ def cox_ph(
 
     def result(loglik=nan, loglik0=nan, lr=None, conc=nan, ph=None, cov=None, conv=False, it=0):
         return CoxResult(
-            terms=_terms_frame(terms, coef, se, conf_level),
+            terms=wald_table(terms, coef, se, conf_level, ("hr", "hr_lower", "hr_upper")),
             loglik=loglik,
             loglik_null=loglik0,
             lr_test=lr or LRTest(nan, 0, nan),

@@ -277,3 +277,26 @@ def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _string_codes(series: pl.Series) -> np.ndarray:
     return series.rank("dense").to_numpy().astype(np.int64) - 1
+
+
+def wald_table(terms: Sequence[str], coef, se, conf_level: float,
+               ratio_names: tuple[str, str, str]) -> pl.DataFrame:
+    """Terms with coef, se, exp(coef) and its Wald interval, z and two-sided p.
+
+    One table for Cox (hr, hr_lower, hr_upper) and logistic (odds_ratio, or_lower,
+    or_upper): the same normal-theory interval on the log scale, exponentiated.
+    """
+    from scipy import stats
+
+    z_crit = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    coef = np.asarray(coef, dtype=float)
+    se = np.asarray(se, dtype=float)
+    ratio, lower, upper = ratio_names
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        z = coef / se
+        data = {"term": list(terms), "coef": coef, "se": se, ratio: np.exp(coef),
+                lower: np.exp(coef - z_crit * se), upper: np.exp(coef + z_crit * se),
+                "z": z, "p": 2 * stats.norm.sf(np.abs(z))}
+    return pl.DataFrame(data, schema={"term": pl.String}
+                        | {k: pl.Float64 for k in data if k != "term"})
+

@@ -45,9 +45,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
-from .design import build_design, dense_codes, independent_columns, weighted_cross
+from .design import build_design, dense_codes, independent_columns, wald_table, weighted_cross
 
 INTERCEPT = "(Intercept)"
 #: statsmodels' perfect-prediction warning, quoted once per Newton step that
@@ -90,26 +89,6 @@ def cluster_sandwich(scores: np.ndarray, bread: np.ndarray, clusters) -> tuple[n
     meat = u.T @ u
     factor = g / (g - 1) if g > 1 else float("nan")
     return factor * bread @ meat @ bread, g
-
-
-def _frame(terms, coef, se, conf_level) -> pl.DataFrame:
-    zc = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    coef = np.asarray(coef, dtype=float)
-    se = np.asarray(se, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        z = coef / se
-        data = {
-            "term": list(terms),
-            "coef": coef,
-            "se": se,
-            "odds_ratio": np.exp(coef),
-            "or_lower": np.exp(coef - zc * se),
-            "or_upper": np.exp(coef + zc * se),
-            "z": z,
-            "p": 2 * stats.norm.sf(np.abs(z)),
-        }
-    schema = {"term": pl.String} | {k: pl.Float64 for k in data if k != "term"}
-    return pl.DataFrame(data, schema=schema)
 
 
 @dataclass(frozen=True)
@@ -190,7 +169,8 @@ def logistic(
 
     def result(loglik=nan, loglik0=nan, cov=None, cov_type=base_cov_type, g=None, conv=False):
         return LogisticResult(
-            terms=_frame(terms, coef, se, conf_level),
+            terms=wald_table(terms, coef, se, conf_level,
+                             ("odds_ratio", "or_lower", "or_upper")),
             n=n,
             events=events,
             loglik=loglik,
