@@ -145,24 +145,17 @@ def build_design(
                 terms.append(f"{col}[{lv}]")
                 sources.append(col)
                 indicator.append(True)
-        elif dtype == pl.Boolean:
+        elif dtype == pl.Boolean or dtype.is_numeric():  # booleans enter as 0/1
+            boolean = dtype == pl.Boolean
             x = s.cast(pl.Float64).to_numpy().astype(np.float64)
             if n and np.all(x == x[0]):
-                problems.append(f"{col}: constant ({bool(x[0])}); covariate dropped")
+                shown = bool(x[0]) if boolean else f"{x[0]:g}"
+                problems.append(f"{col}: constant ({shown}); covariate dropped")
                 continue
             columns.append(x)
             terms.append(col)
             sources.append(col)
-            indicator.append(True)
-        elif dtype.is_numeric():
-            x = s.cast(pl.Float64).to_numpy().astype(np.float64)
-            if n and np.all(x == x[0]):
-                problems.append(f"{col}: constant ({x[0]:g}); covariate dropped")
-                continue
-            columns.append(x)
-            terms.append(col)
-            sources.append(col)
-            indicator.append(bool(n) and bool(np.all((x == 0) | (x == 1))))
+            indicator.append(boolean or (bool(n) and bool(np.all((x == 0) | (x == 1)))))
         else:
             raise TypeError(f"{col}: unsupported dtype {dtype} for a model covariate")
 
