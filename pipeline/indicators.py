@@ -263,33 +263,3 @@ def programme_indicators(traj: pl.DataFrame, reference: Reference, year: int
         "extra_fte": extra_fte_effect(traj, reference, year, per_caw),
         "illustrative_reference": reference.illustrative,
     }
-
-
-def flat(row: dict[str, Any]) -> dict[str, Any]:
-    """A result row for a spreadsheet: [lower, upper] -> _lo/_hi columns, lists joined."""
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if isinstance(value, list) and len(value) == 2 and key.endswith("_ci"):
-            out[f"{key}_lo"], out[f"{key}_hi"] = value
-        elif isinstance(value, list):
-            out[key] = "; ".join(map(str, value))
-        else:
-            out[key] = value
-    return out
-
-
-def programme_sheets(result: dict[str, Any], need: dict[str, Any] | None = None
-                     ) -> dict[str, list[dict[str, Any]]]:
-    """Flat rows per sheet of tabellen.xlsx, from programme_indicators (and need_supply)."""
-    sheets = {
-        "normen_per_caw": [*result["per_caw"], result["overall"]],
-        "herval": [*result["re_referral"]["per_caw"],
-                   {"caw": TOTAL, **result["re_referral"]["overall"]}],
-        "overeenkomsten": [*result["agreements"]["per_caw"], result["agreements"]["overall"]],
-        "extra_vte": result["extra_fte"]["per_reinforcement"],
-        "extra_vte_per_caw": result["extra_fte"]["per_caw"],
-    }
-    if need is not None:
-        sheets["nood_aanbod"] = [*need["per_caw"], need["overall"]]
-        sheets["budgetscenario_s"] = need["scenarios"]["table"]
-    return {name: [flat(r) for r in rows] for name, rows in sheets.items()}

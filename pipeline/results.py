@@ -11,19 +11,11 @@ from typing import Any
 import polars as pl
 
 from pipeline.reference import Reference, unknown_references
+from pipeline.validation import rule_counts
 from pipeline.years import cutoff, year_counts
 
 FILE_COLUMNS = ("bestand", "rijen_in", "rijen_geldig", "rijen_quarantaine", "geweigerd",
                 "regel", "melding", "waarschuwingen")
-
-
-def rule_counts(quarantine: pl.DataFrame) -> dict[str, int]:
-    """Quarantined rows per broken rule (a row breaking two rules counts for both)."""
-    if quarantine.is_empty():
-        return {}
-    counts = (quarantine.select(pl.col("regels").str.split(", ").explode())
-              .group_by("regels").len().sort(["len", "regels"], descending=[True, False]))
-    return {name: int(n) for name, n in counts.iter_rows()}
 
 
 def build_results(year: int, files: pl.DataFrame, quarantine: pl.DataFrame,

@@ -253,8 +253,16 @@ def broken_rules(frame: pl.DataFrame, run_date: dt.date,
 
 
 def rule_counts(broken: pl.DataFrame) -> dict[str, int]:
-    exploded = broken.select(pl.col("regels").explode()).to_series()
-    return {k: int(v) for k, v in exploded.value_counts().iter_rows()}
+    """Rows per broken rule, most first (a row breaking two rules counts for both).
+
+    `regels` is the list of rule names, or the quarantine's ", "-joined text of them.
+    """
+    rules = pl.col("regels")
+    if broken.schema.get("regels") == pl.String:
+        rules = rules.str.split(", ")
+    counts = (broken.select(rules.explode()).drop_nulls()
+              .group_by("regels").len().sort(["len", "regels"], descending=[True, False]))
+    return {name: int(n) for name, n in counts.iter_rows()}
 
 
 # --------------------------------------------------------------------------- the run's verdict

@@ -414,20 +414,3 @@ def test_asset_definitions() -> None:
         assert "polars" in spec.specs_by_key[key].kinds
     assert {k.to_user_string() for k in programme_indicators.dependency_keys} == {"trajectories"}
 
-
-def test_programme_sheets_are_flat(traj) -> None:
-    from pipeline.allocation import need_supply
-    from pipeline.indicators import programme_sheets
-
-    ref = hand_reference()
-    sheets = programme_sheets(programme_indicators(traj, ref, Y), need_supply(ref, Y))
-    assert list(sheets) == ["normen_per_caw", "herval", "overeenkomsten", "extra_vte",
-                            "extra_vte_per_caw", "nood_aanbod", "budgetscenario_s"]
-    norms = sheets["normen_per_caw"]
-    assert [r["caw"] for r in norms] == ["OVL", "BMK", TOTAL]
-    assert norms[0]["eviction_avoided_ci_lo"] == wilson(1, 2)[0]
-    assert sheets["overeenkomsten"][0]["uncovered"] == "SHM-2"
-    for rows in sheets.values():
-        for row in rows:
-            assert all(not isinstance(v, list | dict) for v in row.values())
-    assert pl.DataFrame(norms).height == 3
