@@ -108,7 +108,7 @@ def extra_fte_effect(traj: pl.DataFrame, reference: Reference, year: int,
     """Per reinforcement: activity before/after the date, realised within one month;
     per reinforced region: clients per FTE with and without the extra FTE."""
     last = cutoff(year)
-    month = int(reference.norms.get("uitbreiding_binnen_dagen", 31))
+    month = int(reference.norms["uitbreiding_binnen_dagen"])
     per_fte = norms_of(reference)["begeleidingen_per_vte_per_jaar"]
     scope = traj.filter(pl.col("in_scope"))
     earliest = scope["datum_start"].min()

@@ -139,10 +139,10 @@ def need_supply(reference: Reference, year: int, *, budgets: Sequence[float] = B
     beside its expected evictions (supports given against the need estimate).
     """
     norms = reference.norms
-    rates = {"SVK": norms.get("risico_svk", 0.05), "SHM": norms.get("risico_shm", 0.01),
-             "SHM_grootstad": norms.get("risico_shm_grootstad", 0.0165)}
-    per_fte = norms.get("begeleidingen_per_vte_per_jaar", 26.66)
-    cost = norms.get("kost_per_vte_eur", COST_PER_FTE)
+    rates = {"SVK": norms["risico_svk"], "SHM": norms["risico_shm"],
+             "SHM_grootstad": norms["risico_shm_grootstad"]}
+    per_fte = norms["begeleidingen_per_vte_per_jaar"]
+    cost = norms["kost_per_vte_eur"]
     kind = (pl.when(pl.col("verhuurder_type") == "SVK").then(pl.lit("SVK"))
             .when(pl.col("gemeente_nis").is_in(list(BIG_CITY_NIS))).then(pl.lit("SHM_grootstad"))
             .otherwise(pl.lit("SHM")))

@@ -46,8 +46,6 @@ from pipeline.years import cutoff
 DAYS_PER_MONTH = 365.25 / 12
 TOTAL = "TOTAAL"  # the caw of the overall row
 GOALS = ("bereikt", "gedeeltelijk", "niet_bereikt")
-DEFAULT_NORMS = {"clienten_per_vte": 27.0, "gelijktijdig_per_vte": 20.0,
-                 "gemiddelde_duur_maanden": 9.0, "begeleidingen_per_vte_per_jaar": 26.66}
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -73,7 +71,10 @@ def wilson(successes: int, n: int, conf: float = 0.95) -> list[float | None]:
 
 
 def norms_of(reference: Reference) -> dict[str, float]:
-    return {k: float(reference.norms.get(k, v)) for k, v in DEFAULT_NORMS.items()}
+    """The circular's norms from the reference (its normen.csv is the one place they live)."""
+    return {k: reference.norms[k] for k in ("clienten_per_vte", "gelijktijdig_per_vte",
+                                            "gemiddelde_duur_maanden",
+                                            "begeleidingen_per_vte_per_jaar")}
 
 
 def _aggregations(first: dt.date) -> list[pl.Expr]:

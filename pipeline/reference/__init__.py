@@ -126,7 +126,11 @@ def load_reference(directory: Path | None = None) -> Reference:
         else:
             sources[name] = str(path)
         frames[name] = _read(path, name)
-    norms = dict(frames["normen.csv"].select("parameter", "waarde").iter_rows())
+    # A user's normen.csv may hold only the parameters it changes: the circular's
+    # shipped values fill the rest, so every caller finds every norm here.
+    shipped = _read(SHIPPED / "normen.csv", "normen.csv")
+    norms = dict(shipped.select("parameter", "waarde").iter_rows())
+    norms |= dict(frames["normen.csv"].select("parameter", "waarde").iter_rows())
     return Reference(
         regions=frames["caw_regios.csv"],
         extra_fte=frames["extra_vte.csv"],
