@@ -3,8 +3,8 @@
 Why a JSON IO manager: the results are nested dicts that go into results.json
 as they are; the parquet IO manager only stores frames. One file per asset and
 partition, BASE/<asset>/<partition>.json, written atomically.
-Why a resource for the settings: researchers change covariates, references or
-CI type once per run (launchpad or CLI), and all four models follow.
+The settings come from the `evaluation` resource (assets.resources): researchers
+change covariates, references or CI type once per run, and all four models follow.
 """
 
 
@@ -15,7 +15,6 @@ import polars as pl
 from dagster import (
     AssetExecutionContext,
     ConfigurableIOManager,
-    ConfigurableResource,
     InputContext,
     MetadataValue,
     Output,
@@ -24,13 +23,13 @@ from dagster import (
 )
 
 from assets.partitions import reporting_years
+from assets.resources import EvaluationSettings
 from pipeline import models
 from pipeline.outputs import write_json
 
 GROUP = "modellen"
 OWNERS = ["team:pwb"]
 IO_MANAGER_KEY = "json_io_manager"
-_DEFAULTS = models.ModelSettings()
 
 
 class JsonIOManager(ConfigurableIOManager):
@@ -48,31 +47,6 @@ class JsonIOManager(ConfigurableIOManager):
 
     def load_input(self, context: InputContext) -> dict:
         return json.loads(self._path(context).read_text(encoding="utf-8"))
-
-
-class ModelSettingsResource(ConfigurableResource):
-    """The model settings of a run; defaults are those of `pipeline.models.ModelSettings`."""
-
-    cox_covariates: list[str] = list(_DEFAULTS.cox_covariates)
-    logistic_covariates: list[str] = list(_DEFAULTS.logistic_covariates)
-    references: dict[str, str] = dict(_DEFAULTS.references)
-    conf_level: float = _DEFAULTS.conf_level
-    km_conf_type: str = _DEFAULTS.km_conf_type
-    ties: str = _DEFAULTS.ties
-    cox_strata: list[str] = list(_DEFAULTS.cox_strata)
-    cluster: str | None = _DEFAULTS.cluster
-    ph_transform: str = _DEFAULTS.ph_transform
-    profiles: list[str] = list(_DEFAULTS.profiles)
-    age_bands: list[int] = list(_DEFAULTS.age_bands)
-
-    def settings(self) -> models.ModelSettings:
-        return models.ModelSettings(
-            cox_covariates=tuple(self.cox_covariates),
-            logistic_covariates=tuple(self.logistic_covariates),
-            references=dict(self.references), conf_level=self.conf_level,
-            km_conf_type=self.km_conf_type, ties=self.ties, cox_strata=tuple(self.cox_strata),
-            ph_transform=self.ph_transform, cluster=self.cluster,
-            profiles=tuple(self.profiles), age_bands=tuple(self.age_bands))
 
 
 def _problems(result: dict) -> dict:
@@ -93,8 +67,8 @@ ASSET = {"partitions_def": reporting_years, "group_name": GROUP, "owners": OWNER
        description="Duur tot afsluiting: Kaplan-Meier (mediaan met 95%-BI, R survfit 'log') "
                    "over alle trajecten tot de peildatum en per profiel, log-rank per profiel.")
 def time_to_closure(context: AssetExecutionContext, trajectories: pl.DataFrame,
-                    model_settings: ModelSettingsResource) -> Output[dict]:
-    result = models.time_to_closure(trajectories, model_settings.settings())
+                    evaluation: EvaluationSettings) -> Output[dict]:
+    result = models.time_to_closure(trajectories, evaluation.models())
     return Output(result, metadata={
         "n": result["n"], "afsluitingen": result["events"],
         "mediaan_dagen": result["median_days"], "mediaan_bi": str(result["median_ci"]),
@@ -105,8 +79,8 @@ def time_to_closure(context: AssetExecutionContext, trajectories: pl.DataFrame,
        description="Cox-model van de afsluitkans (Efron, gestratificeerd per CAW) met de "
                    "toets op proportionele hazards (cox.zph) en de concordantie.")
 def closure_hazards(context: AssetExecutionContext, trajectories: pl.DataFrame,
-                    model_settings: ModelSettingsResource) -> Output[dict]:
-    result = models.cox_model(trajectories, model_settings.settings())
+                    evaluation: EvaluationSettings) -> Output[dict]:
+    result = models.cox_model(trajectories, evaluation.models())
     return Output(result, metadata={
         "n": result["n"], "afsluitingen": result["events"], "termen": len(result["terms"]),
         "concordantie": result["concordance"], "lr_toets": _lr(result),
@@ -117,8 +91,8 @@ def closure_hazards(context: AssetExecutionContext, trajectories: pl.DataFrame,
        description="Afloop van de begeleiding als concurrerende uitkomsten (vermeden, "
                    "uithuisgezet, ander): cumulatieve incidentie volgens Aalen-Johansen.")
 def closure_outcomes(context: AssetExecutionContext, trajectories: pl.DataFrame,
-                     model_settings: ModelSettingsResource) -> Output[dict]:
-    result = models.closure_incidence(trajectories, model_settings.settings())
+                     evaluation: EvaluationSettings) -> Output[dict]:
+    result = models.closure_incidence(trajectories, evaluation.models())
     at = dict(zip(result["days"], result["vermeden"], strict=True))
     return Output(result, metadata={
         "n": result["n"], "afsluitingen": MetadataValue.json(result["events"]),
@@ -130,17 +104,11 @@ def closure_outcomes(context: AssetExecutionContext, trajectories: pl.DataFrame,
                    "afgesloten trajecten met ja/nee; odds ratio's, robuust voor clustering "
                    "per CAW.")
 def eviction_avoidance(context: AssetExecutionContext, trajectories: pl.DataFrame,
-                       model_settings: ModelSettingsResource) -> Output[dict]:
-    result = models.eviction_model(trajectories, model_settings.settings())
+                       evaluation: EvaluationSettings) -> Output[dict]:
+    result = models.eviction_model(trajectories, evaluation.models())
     return Output(result, metadata={
         "n": result["n"], "vermeden": result["events"], "aandeel_vermeden": result["rate"],
         "termen": len(result["terms"]), "cov_type": result["cov_type"], **_problems(result)})
 
 
 MODEL_ASSETS = [time_to_closure, closure_hazards, closure_outcomes, eviction_avoidance]
-
-
-def model_resources(base_dir: str) -> dict:
-    """The two resources the model assets need, for Definitions, the CLI and tests."""
-    return {IO_MANAGER_KEY: JsonIOManager(base_dir=base_dir),
-            "model_settings": ModelSettingsResource()}

@@ -2,8 +2,9 @@
 
 Stored as JSON (the `json_io_manager` of assets.models): the results are nested
 dicts that go into results.json as they are. The reference data come from the
-`settings` resource, so a user reference directory (or a returned staffing
-survey) changes the FTE, landlords and norms of both assets at once.
+`settings` resource with the norms of the `evaluation` resource applied, so a user
+reference directory (or a returned staffing survey) or a changed norm changes both
+assets at once.
 """
 
 
@@ -12,7 +13,7 @@ from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
 from assets.models import IO_MANAGER_KEY
 from assets.partitions import reporting_years
-from assets.resources import PwbSettings
+from assets.resources import EvaluationSettings, PwbSettings
 from pipeline import allocation, indicators
 
 GROUP = "programma"
@@ -28,9 +29,11 @@ ASSET = {"partitions_def": reporting_years, "group_name": GROUP, "owners": OWNER
                    "vermeden uithuiszetting met Wilson-BI, herval, dekking van de "
                    "samenwerkingsovereenkomsten en de extra VTE van 2012-2013.")
 def programme_indicators(context: AssetExecutionContext, trajectories: pl.DataFrame,
-                         settings: PwbSettings) -> Output[dict]:
+                         settings: PwbSettings,
+                         evaluation: EvaluationSettings) -> Output[dict]:
     year = int(context.partition_key)
-    result = indicators.programme_indicators(trajectories, settings.reference(), year)
+    reference = evaluation.reference(settings)
+    result = indicators.programme_indicators(trajectories, reference, year)
     overall = result["overall"]
     return Output(result, metadata={
         "clienten_per_vte": overall["clients_per_fte"],
@@ -51,9 +54,11 @@ def programme_indicators(context: AssetExecutionContext, trajectories: pl.DataFr
                    "per VTE, aanwezige VTE op de peildatum, dekkingsgraad, en de verdeling van "
                    "enkele budgetten die de laagste dekkingsgraad zo hoog mogelijk maakt.")
 def need_supply(context: AssetExecutionContext, trajectories: pl.DataFrame,
-                settings: PwbSettings) -> Output[dict]:
+                settings: PwbSettings,
+                evaluation: EvaluationSettings) -> Output[dict]:
     year = int(context.partition_key)
-    result = allocation.need_supply(settings.reference(), year, trajectories=trajectories)
+    reference = evaluation.reference(settings)
+    result = allocation.need_supply(reference, year, trajectories=trajectories)
     return Output(result, metadata={
         "verwachte_uithuiszettingen": result["overall"]["expected_evictions"],
         "nodige_vte": result["overall"]["fte_needed"],

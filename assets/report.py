@@ -2,8 +2,8 @@
 
 The report is always written in Dutch (rapport.html); with the run config
 ``languages: [nl, en]`` (`pwb run --lang en`, or the launchpad) an English copy
-rapport.en.html is written beside it from the same template. ``threshold`` is the
-disclosure-control threshold of the report's count tables (default 5).
+rapport.en.html is written beside it from the same template. The disclosure-control
+threshold of the count tables is a setting of the `evaluation` resource.
 """
 
 
@@ -13,50 +13,47 @@ from pathlib import Path
 import polars as pl
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
-from assets.models import ModelSettingsResource
 from assets.partitions import reporting_years
-from assets.resources import PwbSettings
+from assets.resources import EvaluationSettings, PwbSettings
 from pipeline import outputs
 from pipeline.report.content import software_versions, workbook_sheets
 from pipeline.report.profile import build_profile
 from pipeline.report.render import render
-from pipeline.report.suppression import DEFAULT_THRESHOLD
 from pipeline.results import build_results
 
 REPORT_FILES = {"nl": outputs.REPORT_FILE, "en": "rapport.en.html"}
 
 
 class RapportConfig(Config):
-    """Report settings of a run: languages to write (Dutch always) and the small-count
-    threshold of the published tables."""
+    """Languages of the report to write (Dutch always)."""
 
     languages: list[str] = ["nl"]
-    threshold: int = DEFAULT_THRESHOLD
 
 
 @asset(partitions_def=reporting_years, group_name="rapport", kinds={"html", "json"},
        owners=["team:pwb"],
        description="Jaarresultaten: results.json, quarantaine.csv en rapport.html in OUT/jaar.")
 def jaarrapport(context: AssetExecutionContext, config: RapportConfig, settings: PwbSettings,
-                model_settings: ModelSettingsResource,
+                evaluation: EvaluationSettings,
                 bestandsverslag: pl.DataFrame, quarantaine: pl.DataFrame,
                 trajectories: pl.DataFrame, time_to_closure: dict, closure_hazards: dict,
                 closure_outcomes: dict, eviction_avoidance: dict,
                 programme_indicators: dict, need_supply: dict) -> MaterializeResult:
     year = int(context.partition_key)
     folder = Path(settings.out_dir) / str(year)
-    results = build_results(year, bestandsverslag, quarantaine, trajectories,
-                            settings.reference(), synthetic=settings.synthetic)
+    reference = evaluation.reference(settings)
+    results = build_results(year, bestandsverslag, quarantaine, trajectories, reference,
+                            synthetic=settings.synthetic)
     results |= {"time_to_closure": time_to_closure, "cox": closure_hazards,
                 "cumulative_incidence": closure_outcomes, "eviction_avoided": eviction_avoidance,
-                "model_settings": model_settings.settings().as_dict(),
+                "settings": evaluation.record(reference),
                 "indicators": programme_indicators, "need_supply": need_supply}
     outputs.write_json(folder / outputs.RESULTS_FILE, results)
     outputs.write_csv(folder / outputs.QUARANTINE_FILE, quarantaine.select(
         pl.col("bron_bestand").alias("bestand"), pl.col("bron_regel").alias("regel"),
         "caw", "regels", "melding"))
-    profile = build_profile(trajectories, quarantaine, model_settings.settings(),
-                            regions=settings.reference().regions["caw"].to_list())
+    profile = build_profile(trajectories, quarantaine, evaluation.models(),
+                            regions=reference.regions["caw"].to_list())
     software = software_versions()
     unknown = sorted(set(config.languages) - set(REPORT_FILES))
     if unknown:
@@ -64,7 +61,7 @@ def jaarrapport(context: AssetExecutionContext, config: RapportConfig, settings:
     for lang in REPORT_FILES:  # Dutch always; an English copy only when asked, never stale
         if lang == "nl" or lang in config.languages:
             rendered = render(results, profile=profile, lang=lang,
-                              threshold=config.threshold, software=software)
+                              threshold=evaluation.suppression_threshold, software=software)
             if lang == "nl":  # one sheet per report table, as published (suppressed)
                 outputs.write_workbook(folder / outputs.WORKBOOK_FILE,
                                        workbook_sheets(rendered.report),

@@ -1,15 +1,32 @@
-"""Run settings that a researcher may change per run (CLI or launchpad)."""
+"""Run settings that a researcher may change per run (CLI or launchpad).
+
+Two resources: `settings` says where files come from and go to; `evaluation`
+holds every analysis choice (models, disclosure threshold, norms and risk
+rates), with the circular's and the models' defaults. The run records the
+evaluation settings in results.json and the report's methods chapter.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from dagster import ConfigurableResource
 
-from pipeline.reference import Reference, load_reference
+from pipeline import models
+from pipeline.reference import Reference, load_reference, shipped_norms, with_norms
+from pipeline.report.suppression import DEFAULT_THRESHOLD
 
 PROJECT = Path(__file__).resolve().parents[1]
+_MODELS = models.ModelSettings()
+# Fixed by the registration format ("reporting year Y, cut-off = Y-12-31"), so not a setting:
+# a different day would change what every analysis means. Recorded beside the settings.
+CUTOFF_RULES = {
+    "peildatum": "31 december van het registratiejaar",
+    "afsluiting_na_peildatum": "telt als open (gecensureerd op de peildatum)",
+    "start_na_peildatum": "buiten het jaar (geldig, geteld, niet geanalyseerd)",
+}
 
 
 class PwbSettings(ConfigurableResource):
@@ -26,3 +43,48 @@ class PwbSettings(ConfigurableResource):
 
     def reference(self) -> Reference:
         return load_reference(Path(self.reference_dir) if self.reference_dir else None)
+
+
+class EvaluationSettings(ConfigurableResource):
+    """The analysis settings of a run; defaults are the models' and the circular's.
+
+    Model fields mirror `pipeline.models.ModelSettings`. `norms` holds the
+    circular's norms, risk rates and cost per FTE (normen.csv); a value changed
+    here wins over the reference directory's normen.csv.
+    """
+
+    cox_covariates: list[str] = list(_MODELS.cox_covariates)
+    logistic_covariates: list[str] = list(_MODELS.logistic_covariates)
+    references: dict[str, str] = dict(_MODELS.references)
+    conf_level: float = _MODELS.conf_level
+    km_conf_type: str = _MODELS.km_conf_type
+    ties: str = _MODELS.ties
+    cox_strata: list[str] = list(_MODELS.cox_strata)
+    cluster: str | None = _MODELS.cluster
+    ph_transform: str = _MODELS.ph_transform
+    profiles: list[str] = list(_MODELS.profiles)
+    age_bands: list[int] = list(_MODELS.age_bands)
+    suppression_threshold: int = DEFAULT_THRESHOLD
+    norms: dict[str, float] = shipped_norms()
+
+    def models(self) -> models.ModelSettings:
+        return models.ModelSettings(
+            cox_covariates=tuple(self.cox_covariates),
+            logistic_covariates=tuple(self.logistic_covariates),
+            references=dict(self.references), conf_level=self.conf_level,
+            km_conf_type=self.km_conf_type, ties=self.ties, cox_strata=tuple(self.cox_strata),
+            ph_transform=self.ph_transform, cluster=self.cluster,
+            profiles=tuple(self.profiles), age_bands=tuple(self.age_bands))
+
+    def reference(self, settings: PwbSettings) -> Reference:
+        """The run's reference data with these norms applied."""
+        if self.suppression_threshold < 1:
+            raise ValueError("suppression_threshold moet minstens 1 zijn")
+        return with_norms(settings.reference(), self.norms)
+
+    def record(self, reference: Reference) -> dict[str, Any]:
+        """What results.json keeps: the settings in force, norms as applied."""
+        return {"models": self.models().as_dict(),
+                "suppression_threshold": self.suppression_threshold,
+                "norms": dict(sorted(reference.norms.items())),
+                "cutoff_rules": CUTOFF_RULES}

@@ -88,28 +88,29 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
              *, synthetic: bool = False, lang: str = "nl") -> dict:
     """Materialise the whole graph for one year, in-process; return results.json's content.
 
-    The report is written in Dutch (rapport.html); ``lang='en'`` adds rapport.en.html.
+    With DAGSTER_HOME set the run is recorded in that instance (its dagster.yaml
+    decides the storage, e.g. the shared PostgreSQL of deploy/); otherwise an
+    ephemeral instance is used. The report is Dutch; ``lang='en'`` adds rapport.en.html.
     """
     import json
 
-    from dagster import materialize
+    from dagster import DagsterInstance, materialize
 
-    from assets.definitions import ASSETS, storage_dir
-    from assets.io import PolarsParquetIOManager
-    from assets.models import model_resources
+    from assets.definitions import ASSETS, resources
     from assets.resources import PwbSettings
 
     settings = PwbSettings(input_dir=str(input_dir.resolve()), out_dir=str(out_dir.resolve()),
                            reference_dir=str(reference_dir.resolve()) if reference_dir else None,
                            synthetic=synthetic)
+    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = materialize(
-            ASSETS, partition_key=str(year),
-            resources={"io_manager": PolarsParquetIOManager(base_dir=str(storage_dir())),
-                       **model_resources(str(storage_dir())), "settings": settings},
+            ASSETS, partition_key=str(year), instance=instance,
+            resources=resources(settings=settings),
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}},
                         "ops": {"jaarrapport": {"config": {"languages": sorted({"nl", lang})}}}},
+            tags={"pwb/bron": "pwb run"},
             raise_on_error=False,
         )
     if not result.success:
@@ -133,12 +134,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.input.is_dir():
         errors.print(f"[red]Invoermap niet gevonden:[/red] {args.input}")
         return 2
-    with console.status(f"Jaar {args.year}: inlezen, valideren, trajecten, rapport…"):
-        results = run_year(args.input, args.year, args.out, args.reference, lang=args.lang)
-    _summary(results, args.out)
-    if args.lang == "en":
-        english = args.out / str(results["year"]) / "rapport.en.html"
-        console.print(f"Report (English): {english.resolve()}")
+    years = args.years or [args.year]
+    for year in years:  # one year at a time, so a failing year leaves earlier ones done
+        with console.status(f"Jaar {year}: inlezen, valideren, trajecten, rapport…"):
+            results = run_year(args.input, year, args.out, args.reference, lang=args.lang)
+        _summary(results, args.out)
+        if args.lang == "en":
+            english = args.out / str(results["year"]) / "rapport.en.html"
+            console.print(f"Report (English): {english.resolve()}")
     return 0
 
 
@@ -257,7 +260,10 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="de volledige evaluatie voor één registratiejaar")
     r.add_argument("--input", type=Path, required=True)
-    r.add_argument("--year", type=int, required=True)
+    which = r.add_mutually_exclusive_group(required=True)
+    which.add_argument("--year", type=int)
+    which.add_argument("--years", type=_years,
+                       help="meerdere jaren na elkaar (backfill), bv. 2012-2013")
     r.add_argument("--reference", type=Path, default=None)
     r.add_argument("--out", type=Path, default=PROJECT / "reports")
     r.add_argument("--lang", choices=("nl", "en"), default="nl",

@@ -363,8 +363,7 @@ def test_synthetic_year_recovers_the_simulated_supply() -> None:
 def materialised(tmp_path_factory: pytest.TempPathFactory):
     from dagster import DagsterInstance, materialize
 
-    from assets.io import PolarsParquetIOManager
-    from assets.models import model_resources
+    from assets.definitions import resources
     from assets.programme import PROGRAMME_ASSETS
     from assets.registrations import trajectories as trajectories_asset
     from assets.registrations import validated_registrations
@@ -380,8 +379,7 @@ def materialised(tmp_path_factory: pytest.TempPathFactory):
     result = materialize(
         [validated_registrations, trajectories_asset, *PROGRAMME_ASSETS], partition_key="2013",
         instance=DagsterInstance.local_temp(str(root)),
-        resources={"io_manager": PolarsParquetIOManager(base_dir=str(root / "store")),
-                   **model_resources(str(root / "store")), "settings": settings})
+        resources=resources(root / "store", settings))
     return result, root
 
 

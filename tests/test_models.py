@@ -294,10 +294,9 @@ def reference_dir(tmp: Path) -> str | None:
 def materialised(tmp_path_factory: pytest.TempPathFactory):
     from dagster import DagsterInstance, materialize
 
-    from assets.definitions import ASSETS
-    from assets.io import PolarsParquetIOManager
-    from assets.models import MODEL_ASSETS, ModelSettingsResource, model_resources
-    from assets.resources import PwbSettings
+    from assets.definitions import ASSETS, resources
+    from assets.models import MODEL_ASSETS
+    from assets.resources import EvaluationSettings, PwbSettings
 
     root = tmp_path_factory.mktemp("models")
     inbox = root / "inbox"
@@ -309,9 +308,7 @@ def materialised(tmp_path_factory: pytest.TempPathFactory):
     result = materialize(
         [*ASSETS, *MODEL_ASSETS], partition_key="2012",
         instance=DagsterInstance.local_temp(str(root)),
-        resources={"io_manager": PolarsParquetIOManager(base_dir=str(root / "store")),
-                   **model_resources(str(root / "store")), "settings": settings,
-                   "model_settings": ModelSettingsResource(cox_strata=[])})
+        resources=resources(root / "store", settings, EvaluationSettings(cox_strata=[])))
     return result, root
 
 
@@ -343,6 +340,6 @@ def test_materialisation_metadata(materialised) -> None:
 
 
 def test_resource_defaults_equal_model_settings() -> None:
-    from assets.models import ModelSettingsResource
+    from assets.resources import EvaluationSettings
 
-    assert ModelSettingsResource().settings() == ModelSettings()
+    assert EvaluationSettings().models() == ModelSettings()

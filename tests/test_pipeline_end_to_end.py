@@ -13,9 +13,7 @@ import pytest
 from dagster import DagsterInstance, materialize
 from registration_files import POISON_RRN, RUN_DATE, open_row, valid_row, write_csv, write_parquet
 
-from assets.definitions import ASSETS, defs
-from assets.io import PolarsParquetIOManager
-from assets.models import model_resources
+from assets.definitions import ASSETS, defs, resources
 from assets.registrations import CONTRACT_CHECK
 from assets.resources import PwbSettings
 
@@ -43,9 +41,8 @@ def materialised(delivery: Path, tmp_path_factory: pytest.TempPathFactory):
     instance = DagsterInstance.local_temp(str(root / "home"))
     settings = PwbSettings(input_dir=str(delivery), out_dir=str(root / "out"),
                            run_date=RUN_DATE.isoformat())
-    result = materialize(ASSETS, partition_key="2012", instance=instance, resources={
-        "io_manager": PolarsParquetIOManager(base_dir=str(root / "store")),
-        **model_resources(str(root / "store")), "settings": settings})
+    result = materialize(ASSETS, partition_key="2012", instance=instance,
+                         resources=resources(root / "store", settings))
     return result, root, instance
 
 

@@ -17,7 +17,8 @@ and everything that shows them says so.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -114,6 +115,27 @@ def _read(path: Path, name: str) -> pl.DataFrame:
     return frame.select(casts)
 
 
+def shipped_norms() -> dict[str, float]:
+    """The circular's norms and risk rates as shipped (normen.csv of the package)."""
+    shipped = _read(SHIPPED / "normen.csv", "normen.csv")
+    return {k: float(v) for k, v in shipped.select("parameter", "waarde").iter_rows()}
+
+
+def with_norms(reference: Reference, settings: Mapping[str, float]) -> Reference:
+    """The reference with the run's norm settings applied.
+
+    A setting left at the circular's value lets normen.csv of the reference
+    directory decide; a setting changed in the run's config wins over both.
+    """
+    unknown = sorted(set(settings) - set(reference.norms))
+    if unknown:
+        raise ReferenceError(f"Onbekende norm(en) in de instellingen: {', '.join(unknown)}; "
+                             f"gekend zijn: {', '.join(sorted(reference.norms))}.")
+    shipped = shipped_norms()
+    changed = {k: float(v) for k, v in settings.items() if float(v) != shipped.get(k)}
+    return replace(reference, norms=reference.norms | changed)
+
+
 def load_reference(directory: Path | None = None) -> Reference:
     """The reference data: files from `directory` where present, else the shipped ones."""
     frames: dict[str, pl.DataFrame] = {}
@@ -128,8 +150,7 @@ def load_reference(directory: Path | None = None) -> Reference:
         frames[name] = _read(path, name)
     # A user's normen.csv may hold only the parameters it changes: the circular's
     # shipped values fill the rest, so every caller finds every norm here.
-    shipped = _read(SHIPPED / "normen.csv", "normen.csv")
-    norms = dict(shipped.select("parameter", "waarde").iter_rows())
+    norms = shipped_norms()
     norms |= dict(frames["normen.csv"].select("parameter", "waarde").iter_rows())
     return Reference(
         regions=frames["caw_regios.csv"],

@@ -23,6 +23,8 @@ Conventions:
 
 from __future__ import annotations
 
+import decimal
+
 import importlib.metadata
 import platform
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -286,6 +288,11 @@ class Grid:
 
 
 # --------------------------------------------------------------------------- the builder
+
+
+def _decimals(value: float) -> int:
+    """Digits after the decimal mark that a parameter such as 0.0165 or 27 needs."""
+    return max(0, -int(decimal.Decimal(str(value)).normalize().as_tuple().exponent))
 
 
 def _get(mapping: Mapping[str, Any] | None, *keys: str, default: Any = None) -> Any:
@@ -719,7 +726,7 @@ class Builder:
                                          "de peildatum.")])]
 
     def methods_statistics(self) -> list[Block]:
-        ms = self.r.get("model_settings", {})
+        ms = _get(self.r, "settings", "models", default={})
         cox = self.r.get("cox", {})
         ev = self.r.get("eviction_avoided", {})
 
@@ -750,6 +757,12 @@ class Builder:
              ", ".join(str(a) for a in [16, *ms.get("age_bands", [])])],
             [self.t("Drempel voor kleine aantallen"), str(self.threshold)],
         ]
+        norms = _get(self.r, "settings", "norms", default={})
+        rows += [[self.t("Norm of parameter: %(name)s") % {"name": name},
+                  self.dec(value, _decimals(value))] for name, value in norms.items()]
+        rows += [[self.t("Peildatum en afkapping: %(rule)s") % {"rule": self.t(rule.replace("_", " "))},
+                  self.t(text)] for rule, text in _get(self.r, "settings", "cutoff_rules",
+                                                       default={}).items()]
         few = (ev.get("n_clusters") or 0) and ev.get("n_clusters") < 30
         return [
             Text("methode_statistiek", {
@@ -763,9 +776,9 @@ class Builder:
                 "cluster": self.variable(ms["cluster"]) if ms.get("cluster") else "",
                 "ph_transform": ms.get("ph_transform", "km"),
                 "threshold": self.threshold, "cox_ties": cox.get("ties", ms.get("ties"))}),
-            self.table("instellingen", self.t("Instellingen van de modellen in deze run"),
+            self.table("instellingen", self.t("Instellingen van deze run"),
                        [self.t("Instelling"), self.t("Waarde")], rows, numeric=[False, False],
-                       source=N_("Bron: instellingen van de run (results.json, model_settings).")),
+                       source=N_("Bron: instellingen van de run (results.json, settings).")),
         ]
 
     def methods_software(self) -> list[Block]:
@@ -1276,7 +1289,7 @@ class Builder:
 
     def term_label(self, term: str, model: str = "", *, reference: bool = True) -> str:
         """'verhuurder_type[SVK]' -> 'Type verhuurder: SVK (ref.: SHM)'."""
-        refs = _get(self.r, "model_settings", "references", default={})
+        refs = _get(self.r, "settings", "models", "references", default={})
         if term == "(Intercept)":
             return self.t("Constante")
 
