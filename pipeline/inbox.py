@@ -1,0 +1,108 @@
+"""What changed in the inbox folder, and which reporting years it touches.
+
+Why here and not in the sensor: the rules (a file counts as new only when its
+content hash changes; a row touches the years in which it is active) are
+domain rules, testable without Dagster. The sensor only keeps the cursor.
+
+The cursor is a JSON-ready dict {file name: {"sha256": ..., "years": [...]}}:
+the years are remembered so that a removed file re-runs the years it touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.ingest import FileRejected, load_file, parse, registration_files
+
+Seen = Mapping[str, Mapping[str, object]]
+
+
+def file_digest(path: Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of the file's bytes, read in chunks (deliveries can be hundreds of MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while block := stream.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def years_touched(frame: pl.DataFrame, first_year: int, last_year: int) -> list[int]:
+    """Reporting years in which at least one row is active (registration-format.md).
+
+    Active in Y: datum_start <= Y-12-31 and (no closure or closure >= Y-01-01).
+    Rows without a start date touch no year. Limited to [first_year, last_year].
+    """
+    if frame.is_empty() or first_year > last_year:
+        return []
+    spans = frame.select(
+        pl.col("datum_start").dt.year().alias("from"),
+        pl.coalesce(pl.col("datum_afsluiting").dt.year(), pl.lit(last_year)).alias("to"),
+    ).drop_nulls("from").filter(pl.col("to") >= pl.col("from"))
+    years: set[int] = set()
+    for start, end in spans.unique().iter_rows():
+        years.update(range(max(start, first_year), min(end, last_year) + 1))
+    return sorted(years)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    file: str
+    rule: str
+    message: str  # Dutch, names file and rule, never a cell value
+
+
+@dataclass
+class InboxScan:
+    """One look at the inbox against what was seen before."""
+
+    changed: list[str] = field(default_factory=list)  # new or different content
+    removed: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)  # reporting years to (re)run
+    rejected: list[Rejection] = field(default_factory=list)
+    seen: dict[str, dict[str, object]] = field(default_factory=dict)  # the new cursor
+
+
+def scan_inbox(folder: Path, seen: Seen, *, first_year: int, last_year: int) -> InboxScan:
+    """Compare the inbox with `seen`; read only the files whose content changed."""
+    scan = InboxScan()
+    present = registration_files(folder) if folder.is_dir() else []
+    years: set[int] = set()
+    for path in present:
+        digest = file_digest(path)
+        before = seen.get(path.name)
+        if before is not None and before.get("sha256") == digest:
+            scan.seen[path.name] = dict(before)
+            continue
+        scan.changed.append(path.name)
+        touched: list[int] = []
+        try:
+            raw, _ = load_file(path)
+            touched = years_touched(parse(raw), first_year, last_year)
+        except FileRejected as rejected:
+            scan.rejected.append(Rejection(path.name, rejected.rule.value, rejected.message))
+        # A changed file also re-runs the years its previous content touched.
+        years.update(touched, _years(before))
+        scan.seen[path.name] = {"sha256": digest, "years": touched}
+    names = {p.name for p in present}
+    for name, before in seen.items():
+        if name not in names:
+            scan.removed.append(name)
+            years.update(_years(before))
+    scan.years = sorted(years)
+    return scan
+
+
+def _years(entry: Mapping[str, object] | None) -> list[int]:
+    values = entry.get("years", []) if entry else []
+    return [int(y) for y in values] if isinstance(values, list) else []
+
+
+def last_complete_year(today: dt.date) -> int:
+    """A reporting year can be run once it has ended."""
+    return today.year - 1
