@@ -222,16 +222,27 @@ def cmd_survey_import(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """The Dagster UI on 127.0.0.1 with a persistent DAGSTER_HOME; Ctrl-C stops it cleanly."""
+    """The Dagster UI on 127.0.0.1 with a persistent DAGSTER_HOME; Ctrl-C stops it cleanly.
+
+    An existing DAGSTER_HOME is used as it is (e.g. the shared PostgreSQL instance of
+    deploy/README.md); without one, .dagster/home in the project (SQLite).
+    """
     home = Path(os.environ.get("DAGSTER_HOME", PROJECT / ".dagster" / "home"))
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").touch()
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     command = [sys.executable, "-m", "dagster", "dev", "-m", "assets.definitions",
                "-h", args.host, "-p", str(args.port)]
-    if args.host != "127.0.0.1":
-        console.print(f"[yellow]Let op:[/yellow] de UI luistert op {args.host}; iedereen die "
-                      f"dit adres bereikt, kan runs starten.")
+    if args.host in ("127.0.0.1", "localhost", "::1"):
+        console.print("Enkel bereikbaar vanaf deze machine. Bewust openstellen kan alleen achter "
+                      "een reverse proxy met authenticatie (Dagster OSS heeft geen login); "
+                      "--host 0.0.0.0 enkel als die proxy op een andere machine draait. Zie "
+                      "deploy/README.md.")
+    else:
+        console.print(f"[yellow]Let op:[/yellow] de UI luistert op {args.host}. Dagster OSS "
+                      f"heeft geen login: iedereen die dit adres bereikt, kan runs starten en "
+                      f"alle logs lezen. Zet er een reverse proxy met authenticatie voor (zie "
+                      f"deploy/README.md).")
     console.print(f"Dagster UI: http://{args.host}:{args.port}  (DAGSTER_HOME={home}); "
                   f"stoppen met Ctrl-C.")
     process = subprocess.Popen(command, env=env, cwd=PROJECT, start_new_session=True)
