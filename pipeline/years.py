@@ -12,15 +12,37 @@ import datetime as dt
 
 import polars as pl
 
+from pipeline.contract import COLUMN_NAMES, PSEUDONYMISED_COLUMNS
+
 OUTCOMES = ("vermeden", "uithuisgezet", "ander")
+# The one order of the trajectories frame, whatever the order of the files and rows of
+# the delivery: every delivered value first (region first), the pseudonyms last.
+# (caw, dossier_id) is unique among valid rows (dubbel_dossier quarantines every copy),
+# so the order is total. Rows that tie on everything but their pseudonyms are
+# interchangeable in every analysis, so the order the models see does not depend on
+# the pseudonym key either. Why it matters: the float sums of the Cox and logistic
+# fits depend on the order of their rows in the last bits, which rounding to six
+# significant digits hides almost always, but not always.
+CANONICAL_ORDER: tuple[str, ...] = (
+    "caw", *(c for c in COLUMN_NAMES if c not in ("caw", *PSEUDONYMISED_COLUMNS)),
+    "client_id", "begeleider_id", "dossier_id")
 
 
 def cutoff(year: int) -> dt.date:
     return dt.date(year, 12, 31)
 
 
+def canonical_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows in CANONICAL_ORDER (of the columns the frame has; ties keep their order)."""
+    keys = [c for c in CANONICAL_ORDER if c in frame.columns]
+    return frame.sort(keys, nulls_last=True, maintain_order=True) if keys else frame
+
+
 def trajectories(valid: pl.DataFrame, year: int) -> pl.DataFrame:
     """Valid registrations -> the trajectories frame of reporting year `year`.
+
+    Rows come in the canonical order (CANONICAL_ORDER), not in delivery order, so
+    that a delivery with its files or rows in another order gives the same bytes.
 
     Added columns:
       in_scope            datum_start <= cut-off (only these are analysed)
@@ -38,7 +60,7 @@ def trajectories(valid: pl.DataFrame, year: int) -> pl.DataFrame:
     start = pl.col("datum_start")
     seen = (pl.when(pl.col("datum_afsluiting") <= last)
             .then(pl.col("datum_afsluiting")).otherwise(None))
-    frame = valid.with_columns(
+    frame = canonical_order(valid).with_columns(
         (start <= last).alias("in_scope"),
         seen.alias("datum_afsluiting_y"),
     )
