@@ -18,7 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
-from contextlib import closing
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import pytest
@@ -37,11 +37,16 @@ ENV_NAMES = {"hostname": "PWB_PG_HOST", "port": "PWB_PG_PORT", "username": "PWB_
 def server():
     if os.environ.get("PWB_SKIP_POSTGRES") == "1":
         pytest.skip("PWB_SKIP_POSTGRES=1: shared-instance test skipped on request")
-    try:
-        with postgres_server() as running:
-            yield running
-    except PostgresUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
+    with ExitStack() as stack:  # the server is stopped at teardown, also when a test failed
+        try:
+            running = stack.enter_context(postgres_server())
+        except PostgresUnavailable as exc:
+            problem = str(exc)
+        else:
+            problem = None
+        if problem:  # outside the except: the message once, without a chained traceback
+            pytest.fail(problem, pytrace=False)
+        yield running
 
 
 EXPECTED_QUEUE = ("QueuedRunCoordinator", 4, [
