@@ -55,6 +55,9 @@ def validated_registrations(context: AssetExecutionContext, settings: PwbSetting
     files = registration_files(Path(settings.input_dir))
     validated = validate(ingest(files), settings.today())
     rules = validated.counts_per_rule()
+    for f in validated.files:  # name and reason only: messages never hold a cell value
+        if f.rejected:
+            context.log.warning(f"Bestand geweigerd: {f.message}")
     yield Output(validated.valid, "registraties", metadata={
         "rijen_in": validated.rows_in, "rijen_geldig": validated.rows_valid,
         "rijen_quarantaine": validated.rows_quarantined,
@@ -65,8 +68,11 @@ def validated_registrations(context: AssetExecutionContext, settings: PwbSetting
     yield Output(validated.quarantine, "quarantaine",
                  metadata={"rijen": validated.rows_quarantined})
     yield Output(validated.files_frame(), "bestandsverslag", metadata={
+        "bestanden": len(validated.files),
         "geweigerd": MetadataValue.json(
-            {f.file: f.rule for f in validated.files if f.rejected})})
+            {f.file: f.rule for f in validated.files if f.rejected}),
+        "geweigerd_waarom": MetadataValue.md("\n".join(
+            f"- {f.message}" for f in validated.files if f.rejected) or "geen")})
     yield AssetCheckResult(
         check_name=CONTRACT_CHECK, asset_key="registraties", passed=validated.gx_agrees,
         severity=AssetCheckSeverity.ERROR,

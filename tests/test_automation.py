@@ -24,7 +24,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 def _dates(*pairs: tuple[str, str | None]) -> pl.DataFrame:
-    return pl.DataFrame({"datum_start": [dt.date.fromisoformat(a) for a, _ in pairs],
+    starts = [dt.date.fromisoformat(a) for a, _ in pairs]
+    return pl.DataFrame({"datum_aanmelding": starts, "datum_start": starts,
                          "datum_afsluiting": [dt.date.fromisoformat(b) if b else None
                                               for _, b in pairs]})
 
@@ -32,10 +33,13 @@ def _dates(*pairs: tuple[str, str | None]) -> pl.DataFrame:
 def test_years_touched_follow_the_active_definition() -> None:
     frame = _dates(("2012-03-01", "2012-11-30"),  # 2012 only
                    ("2011-10-01", "2013-01-01"),  # 2011, 2012, 2013 (closed on 1 Jan: active)
-                   ("2014-05-01", None))          # open: 2014 up to the last complete year
-    assert years_touched(frame, 2002, 2015) == [2011, 2012, 2013, 2014, 2015]
+                   ("2012-05-01", None))          # open: up to the file's latest date (2013)
+    assert years_touched(frame, 2002, 2020) == [2011, 2012, 2013]
     assert years_touched(frame, 2012, 2012) == [2012]
     assert years_touched(frame.head(1), 2013, 2015) == []
+    later = pl.concat([frame, _dates(("2015-02-01", "2015-03-01"))])
+    assert years_touched(later, 2002, 2020) == [2011, 2012, 2013, 2014, 2015]
+    assert years_touched(later, 2002, 2014) == [2011, 2012, 2013, 2014]  # not beyond the last
     # a closure before the start is invalid and touches nothing; no start, no year
     assert years_touched(_dates(("2013-05-01", "2012-01-01")), 2002, 2015) == []
 
@@ -52,7 +56,7 @@ def _inbox(tmp_path: Path) -> Path:
 def test_scan_reads_only_changed_content_and_remembers_years(tmp_path: Path) -> None:
     inbox = _inbox(tmp_path)
     first = scan_inbox(inbox, {}, first_year=2002, last_year=2014)
-    assert first.changed == ["bmk.csv", "ovl.csv"] and first.years == [2012, 2013, 2014]
+    assert first.changed == ["bmk.csv", "ovl.csv"] and first.years == [2012, 2013]
     assert first.seen["bmk.csv"]["years"] == [2012]
     again = scan_inbox(inbox, first.seen, first_year=2002, last_year=2014)
     assert again.changed == [] and again.years == [] and again.seen == first.seen
@@ -68,7 +72,7 @@ def test_scan_reads_only_changed_content_and_remembers_years(tmp_path: Path) -> 
     # a removed file re-runs the years it touched
     (inbox / "ovl.csv").unlink()
     removed = scan_inbox(inbox, changed.seen, first_year=2002, last_year=2014)
-    assert removed.removed == ["ovl.csv"] and removed.years == [2012, 2013, 2014]
+    assert removed.removed == ["ovl.csv"] and removed.years == [2012, 2013]
     assert "ovl.csv" not in removed.seen
 
 
@@ -170,6 +174,8 @@ def test_sensor_request_materialises_the_year_with_launchpad_settings(launched) 
     report = (root / "out" / "2012" / "rapport.html").read_text(encoding="utf-8")
     assert "Norm of parameter: clienten_per_vte" in report
     assert "Drempel voor kleine aantallen" in report
+    # a changed norm changes the titles and sentences, not only the numbers
+    assert "De norm van 30 cliënten per VTE" in report and "norm van 27" not in report
 
 
 def test_default_settings_are_the_circulars() -> None:

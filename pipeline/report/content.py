@@ -224,6 +224,7 @@ class Report:
     anchors: dict[str, str]
     threshold: int
     lang: str
+    norm_words: dict[str, str] = field(default_factory=dict)
 
     @property
     def all_chapters(self) -> list[Chapter]:
@@ -328,6 +329,16 @@ class Builder:
                 names[code] = code
         self.region_codes = codes
         self.region_names = names
+        # The norms in titles and sentences come from the run (a changed norm changes them).
+        norms = _get(results, "indicators", "norms", default={})
+        self.norm_words = {
+            "clients_norm": self._norm(norms.get("clients_per_fte"), 27),
+            "caseload_norm": self._norm(norms.get("caseload_per_fte"), 20),
+            "months_norm": self._norm(norms.get("duration_months"), 9)}
+
+    def _norm(self, value: Any, circular: float) -> str:
+        value = circular if value is None else value
+        return self.dec(value, _decimals(value))
 
     # ---- formatting
 
@@ -479,7 +490,7 @@ class Builder:
         self.number(chapters, appendices)  # the conclusions add sections, not tables
         return Report(chapters=chapters, appendices=appendices,
                       key_figures=self.key_figures(), refs=refs, anchors=dict(self.anchors),
-                      threshold=self.threshold, lang=self.lang)
+                      threshold=self.threshold, lang=self.lang, norm_words=self.norm_words)
 
     def number(self, chapters: list[Chapter], appendices: Chapter) -> dict[str, str]:
         """Number chapters, sections, tables and figures; return {block key: label}."""
@@ -532,7 +543,7 @@ class Builder:
             (self.t("Afgesloten trajecten"), self.small(counts.get("closed"))),
             (self.t("Uithuiszetting vermeden"), rate),
             (self.t("Mediane duur tot afsluiting"), median),
-            (self.t("Cliënten per VTE (norm 27)"), clients),
+            (self.t("Cliënten per VTE (norm %(clients_norm)s)") % self.norm_words, clients),
             (self.t("Dekking van de nood aan VTE"), self.pct(need.get("coverage"), 0)),
         ]
 
@@ -941,17 +952,17 @@ class Builder:
             verdict = self.t("De mediane duur is niet bereikt: minder dan de helft van de "
                              "trajecten werd afgesloten binnen de opvolging.")
         elif norm_days is not None and hi is not None and hi < norm_days:
-            verdict = self.t("Dat is korter dan de gemiddelde duur van 9 maanden (%(norm)s "
+            verdict = self.t("Dat is korter dan de gemiddelde duur van %(months_norm)s maanden (%(norm)s "
                              "dagen) waarmee de omzendbrief rekent; ook de bovengrens van het "
-                             "interval ligt eronder.") % {"norm": self.num(norm_days)}
+                             "interval ligt eronder.") % {**self.norm_words, "norm": self.num(norm_days)}
         elif norm_days is not None and lo is not None and lo > norm_days:
-            verdict = self.t("Dat is langer dan de gemiddelde duur van 9 maanden (%(norm)s "
+            verdict = self.t("Dat is langer dan de gemiddelde duur van %(months_norm)s maanden (%(norm)s "
                              "dagen) waarmee de omzendbrief rekent; ook de ondergrens van het "
-                             "interval ligt erboven.") % {"norm": self.num(norm_days)}
+                             "interval ligt erboven.") % {**self.norm_words, "norm": self.num(norm_days)}
         else:
-            verdict = self.t("Het interval omvat de 9 maanden (%(norm)s dagen) van de "
+            verdict = self.t("Het interval omvat de %(months_norm)s maanden (%(norm)s dagen) van de "
                              "omzendbrief: de gegevens tonen geen duidelijk verschil.") % {
-                "norm": self.num(norm_days)}
+                **self.norm_words, "norm": self.num(norm_days)}
         curve = tc.get("curve") or {}
         blocks: list[Block] = [Text("verloop_duur", {
             "n": self.small(tc.get("n")), "events": self.small(tc.get("events")),
@@ -1441,7 +1452,8 @@ class Builder:
 
     def chapter_regions(self) -> list[Section]:
         return [
-            Section("norm", self.t("De norm van 27 cliënten per VTE"), self.regions_norm()),
+            Section("norm", self.t("De norm van %(clients_norm)s cliënten per VTE") % self.norm_words,
+                    self.regions_norm()),
             Section("caseload", self.t("Caseload, duur en doorstroom"),
                     self.regions_caseload()),
             Section("uitkomsten", self.t("Uitkomsten per regio"), self.regions_outcomes()),
@@ -1486,8 +1498,8 @@ class Builder:
                                 "with_fte": self.num(overall.get("regions_with_fte")),
                                 "failing": failing, "norm": self.dec(norm, 0),
                                 "overall": rows[-1][4]}),
-            self.table("norm", self.t("Actieve trajecten per VTE tegenover de norm van 27, per "
-                                      "CAW-regio"),
+            self.table("norm", self.t("Actieve trajecten per VTE tegenover de norm van "
+                                      "%(clients_norm)s, per CAW-regio") % self.norm_words,
                        [self.t("CAW-regio"), self.t("VTE (gem. over het jaar)"),
                         self.t("waarvan extra VTE"), self.t("Actieve trajecten"),
                         self.t("Cliënten per VTE"), self.t("Norm gehaald")], rows,
@@ -1530,9 +1542,9 @@ class Builder:
                 "norm_months": self.dec(norms.get("duration_months"), 0)}),
             self.table("caseload", self.t("Gelijktijdige begeleidingen en duur per CAW-regio"),
                        [self.t("CAW-regio"), self.t("Gem. aantal open trajecten"),
-                        self.t("per VTE (norm 20)"),
+                        self.t("per VTE (norm %(caseload_norm)s)") % self.norm_words,
                         self.t("Afgesloten in %(year)s") % {"year": self.year},
-                        self.t("Mediane duur (dagen)"), self.t("Gem. duur (maanden; norm 9)")],
+                        self.t("Mediane duur (dagen)"), self.t("Gem. duur (maanden; norm %(months_norm)s)") % self.norm_words],
                        rows, grids=[grid], total_rows=1,
                        n=self.n_line(overall.get("active"), N_("n = %(n)s actieve trajecten")),
                        notes=[self.t("Duur van de in het jaar afgesloten trajecten; niet "
@@ -1716,8 +1728,8 @@ class Builder:
                      self.yes_no(x.get("meets_norm")), self.yes_no(x.get("meets_norm_base_only"))]
                     for x in per_caw]
             blocks.append(self.table(
-                "extra-vte-regio", self.t("De norm van 27 met en zonder de extra VTE, "
-                                          "versterkte regio's"),
+                "extra-vte-regio", self.t("De norm van %(clients_norm)s met en zonder de extra "
+                                          "VTE, versterkte regio's") % self.norm_words,
                 [self.t("CAW-regio"), self.t("Basis-VTE"), self.t("Extra VTE (gem.)"),
                  self.t("Cliënten per VTE"), self.t("Cliënten per basis-VTE"),
                  self.t("Norm gehaald"), self.t("Norm gehaald zonder extra")], rows,
@@ -1876,15 +1888,15 @@ class Builder:
             norm = norms.get("duration_days")
             if norm is not None and hi is not None and hi < norm:
                 message = N_("De mediane duur tot afsluiting was %(median)s dagen (%(ci)s), korter "
-                             "dan de 9 maanden waarmee de omzendbrief rekent.")
+                             "dan de %(months_norm)s maanden waarmee de omzendbrief rekent.")
             elif norm is not None and lo is not None and lo > norm:
                 message = N_("De mediane duur tot afsluiting was %(median)s dagen (%(ci)s), langer "
-                             "dan de 9 maanden waarmee de omzendbrief rekent.")
+                             "dan de %(months_norm)s maanden waarmee de omzendbrief rekent.")
             else:
                 message = N_("De mediane duur tot afsluiting was %(median)s dagen (%(ci)s); dat "
-                             "verschilt niet duidelijk van de 9 maanden van de omzendbrief.")
+                             "verschilt niet duidelijk van de %(months_norm)s maanden van de omzendbrief.")
             add(self.t(message) % {
-                "median": self.num(median),
+                **self.norm_words, "median": self.num(median),
                 "ci": self.ci(median, [lo, hi], 0).partition(" ")[2].strip("()") or fmt.MISSING},
                 "km")
         cox_terms = _get(r, "cox", "terms", default=[])
@@ -1920,9 +1932,9 @@ class Builder:
         if with_fte:
             failing = [self.region(x["caw"]) for x in self.per_caw()
                        if x.get("meets_norm") is False]
-            text = self.t("%(k)s van de %(n)s regio's met personeel haalden de norm van 27 "
-                          "cliënten per VTE; over alle regio's samen waren er %(overall)s "
-                          "cliënten per VTE.") % {
+            text = self.t("%(k)s van de %(n)s regio's met personeel haalden de norm van "
+                          "%(clients_norm)s cliënten per VTE; over alle regio's samen waren er "
+                          "%(overall)s cliënten per VTE.") % {**self.norm_words,
                 "k": self.num(meeting), "n": self.num(with_fte),
                 "overall": HIDDEN if self.is_small(overall.get("active"))
                 else self.dec(overall.get("clients_per_fte"))}
