@@ -1,0 +1,215 @@
+"""A running `dagster dev` seen through its GraphQL API, as the UI sees it.
+
+Starts the real webserver, daemon and code server on 127.0.0.1, launches a
+two-year backfill the way the UI's "Materialize" button does, waits for the
+daemon to finish it, and reads the assets' descriptions, groups, owners, kinds
+and materialisation metadata back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.synth import generate
+
+PROJECT = Path(__file__).resolve().parents[1]
+YEARS = ["2012", "2013"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class GraphQL:
+    def __init__(self, port: int):
+        self.url = f"http://127.0.0.1:{port}/graphql"
+
+    def __call__(self, query: str, variables: dict | None = None) -> dict:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(self.url, body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            payload = json.loads(response.read())
+        assert "errors" not in payload, payload["errors"]
+        return payload["data"]
+
+
+def _wait(condition, timeout: float, what: str, process: subprocess.Popen) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"dagster dev stopped while waiting for {what}"
+        try:
+            value = condition()
+        except OSError:
+            value = None
+        if value:
+            return value
+        time.sleep(2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory: pytest.TempPathFactory
+       ) -> Iterator[tuple[GraphQL, Path, subprocess.Popen]]:
+    root = tmp_path_factory.mktemp("ui")
+    (root / "data" / "registraties").mkdir(parents=True)  # empty until the sensor is off
+    home = root / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(  # one run at a time: the machine has 2 cores
+        "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n",
+        encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PWB_STORE": str(root / "store"),
+           "PWB_INBOX": str(root / "data" / "registraties"), "PWB_OUT": str(root / "out"),
+           "PWB_SCHEDULE": "0 6 1 2 *"}
+    log = open(root / "dagster-dev.log", "wb")  # noqa: SIM115 - closed at teardown
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dagster", "dev", "-m", "assets.definitions",
+         "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    query = GraphQL(port)
+    try:
+        _wait(lambda: query("{ version }")["version"], 240, "the webserver", process)
+        yield query, root, process
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+ASSET_NODES = """{ assetNodes { assetKey { path } description groupName kinds
+  owners { ... on TeamAssetOwner { team } ... on UserAssetOwner { email } }
+  isPartitioned } }"""
+
+
+def test_assets_carry_description_group_owner_and_kinds(ui) -> None:
+    query = ui[0]
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in query(ASSET_NODES)["assetNodes"]}
+    assert set(nodes) == {"registraties", "quarantaine", "bestandsverslag", "trajectories",
+                          "time_to_closure", "closure_hazards", "closure_outcomes",
+                          "eviction_avoidance", "programme_indicators", "need_supply",
+                          "jaarrapport"}
+    for name, node in nodes.items():
+        assert len(node["description"] or "") > 40, name
+        assert node["owners"] == [{"team": "pwb"}], name
+        assert node["kinds"], name
+        assert node["isPartitioned"], name
+    assert {nodes[n]["groupName"] for n in nodes} == {"registraties", "modellen", "programma",
+                                                      "rapport"}
+    assert "great_expectations" in nodes["registraties"]["kinds"]
+    assert "html" in nodes["jaarrapport"]["kinds"]
+
+
+LAUNCH = """mutation($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+    ... on InvalidSubsetError { message }
+  } }"""
+
+BACKFILL = """query($id: String!) { partitionBackfillOrError(backfillId: $id) {
+  ... on PartitionBackfill { status } } }"""
+
+MATERIALISATIONS = """query($path: [String!]!, $partitions: [String!]) {
+  assetOrError(assetKey: {path: $path}) { ... on Asset {
+    assetMaterializations(partitions: $partitions) { partition
+      metadataEntries { label __typename
+        ... on IntMetadataEntry { intValue }
+        ... on FloatMetadataEntry { floatValue }
+        ... on TextMetadataEntry { text }
+        ... on UrlMetadataEntry { url }
+        ... on JsonMetadataEntry { jsonString } } } } } }"""
+
+
+SENSORS = """{ sensorsOrError(repositorySelector: {repositoryName: "__repository__",
+  repositoryLocationName: "assets.definitions"}) { ... on Sensors { results {
+  name jobOriginId sensorState { selectorId status } } } } }"""
+
+STOP_SENSOR = """mutation($origin: String!, $selector: String!) {
+  stopSensor(jobOriginId: $origin, jobSelectorId: $selector) {
+    __typename ... on StopSensorMutationResult { instigationState { status } } } }"""
+
+
+@pytest.fixture(scope="module")
+def backfilled(ui) -> tuple[GraphQL, Path]:
+    """Both years through the UI's path: an asset backfill run by the daemon.
+
+    The inbox sensor (running by default) is switched off first, as a researcher
+    would in the UI, so that it does not start the same years itself."""
+    query, root, process = ui
+    sensors = {s["name"]: s for s in query(SENSORS)["sensorsOrError"]["results"]}
+    inbox = sensors["inbox"]
+    assert inbox["sensorState"]["status"] == "RUNNING"  # on by default
+    stopped = query(STOP_SENSOR, {"origin": inbox["jobOriginId"],
+                                  "selector": inbox["sensorState"]["selectorId"]})
+    assert stopped["stopSensor"]["instigationState"]["status"] == "STOPPED"
+    generate(root / "data", (2012, 2013), 11, n_per_year=120)
+    keys = [{"path": [n["assetKey"]["path"][0]]} for n in query(ASSET_NODES)["assetNodes"]]
+    launched = query(LAUNCH, {"params": {"assetSelection": keys, "partitionNames": YEARS}})
+    outcome = launched["launchPartitionBackfill"]
+    assert outcome["__typename"] == "LaunchBackfillSuccess", outcome
+    backfill = outcome["backfillId"]
+
+    def finished() -> str | None:
+        status = query(BACKFILL, {"id": backfill})["partitionBackfillOrError"]["status"]
+        return status if status in {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED",
+                                    "FAILED", "CANCELED"} else None
+
+    status = _wait(finished, 900, "the backfill", process)
+    assert status in {"COMPLETED", "COMPLETED_SUCCESS"}, status
+    return query, root
+
+
+def _metadata(query: GraphQL, asset: str, year: str) -> dict:
+    found = query(MATERIALISATIONS, {"path": [asset], "partitions": [year]})
+    events = found["assetOrError"]["assetMaterializations"]
+    assert events, f"no materialisation of {asset} {year}"
+    entries = events[0]["metadataEntries"]
+    return {e["label"]: next((e[k] for k in ("intValue", "floatValue", "text", "url",
+                                              "jsonString") if k in e), None) for e in entries}
+
+
+def test_backfill_of_two_years_through_the_ui(backfilled) -> None:
+    _, root = backfilled
+    for year in YEARS:
+        results = json.loads((root / "out" / year / "results.json").read_text())
+        assert results["year"] == int(year) and results["counts"]["active"] > 80
+
+
+def test_materialisation_metadata_in_the_ui(backfilled) -> None:
+    query, root = backfilled
+    registrations = _metadata(query, "registraties", "2013")
+    assert registrations["rijen_in"] == registrations["rijen_geldig"] + registrations[
+        "rijen_quarantaine"] > 200
+    assert registrations["verwachtingen"] > 50
+    assert json.loads(registrations["gebroken_regels"]) == {} or isinstance(
+        json.loads(registrations["gebroken_regels"]), dict)
+    assert registrations["rijen"] == registrations["rijen_geldig"]  # written by the IO manager
+    trajectories = _metadata(query, "trajectories", "2013")
+    assert trajectories["active"] > 80
+    cox = _metadata(query, "closure_hazards", "2013")
+    assert 0.5 < cox["concordantie"] < 1 and cox["lr_toets"].startswith("chi2 = ")
+    assert cox["n"] > 80
+    logistic = _metadata(query, "eviction_avoidance", "2013")
+    assert logistic["cov_type"].startswith("cluster") and 0 < logistic["aandeel_vermeden"] < 1
+    report = _metadata(query, "jaarrapport", "2013")
+    assert report["rapport"] == (root / "out" / "2013" / "rapport.html").resolve().as_uri()
+    assert Path(report["rapport"].removeprefix("file://")).is_file()
+    assert report["rows_in"] == registrations["rijen_in"]
