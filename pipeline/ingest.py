@@ -2,9 +2,20 @@
 
 Every variant the format allows is read here: CSV (UTF-8 with or without BOM,
 Windows-1252; `,` or `;`; decimal comma; quoted fields with separators and
-newlines), XLSX (sheet `registratie`, else the first) and Parquet. A file that
-breaks a file rule raises `FileRejected` before anything of it is kept; the
-personal-data scan runs on every cell, known column or not, before parsing.
+newlines), XLSX (sheet `registratie`, else the first visible sheet) and Parquet.
+A file that breaks a file rule raises `FileRejected` before anything of it is
+kept; the personal-data scan runs on every cell, known column or not, before
+parsing.
+
+A CSV file is split into records by the format's own grammar before the CSV
+reader sees it (`_csv_layout`): a row with more or fewer fields than the header
+(a ragged row, a separator that changes halfway), a quote that is never closed
+or stands in the middle of a field refuses the file with its line and column,
+where the reader would pad the row with empty cells or fail without saying
+where. Header names are checked as delivered (a reader renames a repeated name);
+two names equal up to case, accents or surrounding spaces are one name twice.
+Messages never hold a cell value; a header name is shown only when it reads as
+a name (`_column_label`).
 """
 
 from __future__ import annotations
@@ -45,6 +56,7 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 SUPPORTED_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES
 PREFERRED_SHEET = "registratie"
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+DATE_YEARS = (1900, 2199)  # a parsed date outside these years is unreadable
 # A two-byte UTF-8 letter (é = C3 A9, ë = C3 AB, …): in a file that is not valid UTF-8
 # it means two encodings were mixed; read as Windows-1252 it would silently become "Ã©".
 UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]")
@@ -492,22 +504,25 @@ def _read_xlsx(path: Path) -> _Raw:
 _NESTED = (pl.List, pl.Array, pl.Struct)
 
 
-def _as_text(frame: pl.DataFrame, file_name: str = "") -> pl.DataFrame:
+def _as_text(frame: pl.DataFrame, file_name: str = "",
+             names: Sequence[str | None] | None = None) -> pl.DataFrame:
     """Cells of typed sources (XLSX, Parquet) as text; real date cells become ISO dates.
 
     Types a registration cannot hold (lists, structures, durations, bytes that are
-    not text) refuse the file, naming the column.
+    not text) refuse the file, naming the column (`names`: as delivered, when the
+    frame's own are positional).
     """
     out = []
     for position, (name, dtype) in enumerate(frame.schema.items(), start=1):
         col = pl.col(name)
+        label = _column_label(names[position - 1] if names else name, str(position))
         if isinstance(dtype, _NESTED) or isinstance(dtype, pl.Duration) or dtype == pl.Object:
             what = ("een tijdsduur" if isinstance(dtype, pl.Duration)
                     else "lijsten of samengestelde waarden")
             raise FileRejected(file_name, FileRule.UNREADABLE,
-                               f"Bestand '{file_name}', {_column_label(name, str(position))}: de "
-                               f"kolom bevat {what}, geen tekst, getal, datum of ja/nee. Lever "
-                               f"één eenvoudige waarde per cel.")
+                               f"Bestand '{file_name}', {label}: de kolom bevat {what}, "
+                               f"geen tekst, getal, datum of ja/nee. Lever één eenvoudige "
+                               f"waarde per cel.")
         if dtype == pl.Binary:  # text stored as bytes (older writers); anything else refused
             texts = []
             for row, value in enumerate(frame[name].to_list(), start=1):
@@ -515,10 +530,9 @@ def _as_text(frame: pl.DataFrame, file_name: str = "") -> pl.DataFrame:
                     texts.append(None if value is None else value.decode("utf-8"))
                 except UnicodeDecodeError:
                     raise FileRejected(file_name, FileRule.UNREADABLE,
-                                       f"Bestand '{file_name}', rij {row}, "
-                                       f"{_column_label(name, str(position))}: de cel bevat "
-                                       f"binaire gegevens die geen UTF-8-tekst zijn. Lever "
-                                       f"tekst, geen bestanden of afbeeldingen.") from None
+                                       f"Bestand '{file_name}', rij {row}, {label}: de cel "
+                                       f"bevat binaire gegevens die geen UTF-8-tekst zijn. "
+                                       f"Lever tekst, geen bestanden of afbeeldingen.") from None
             out.append(pl.lit(pl.Series(name, texts, dtype=pl.String)))
         elif dtype == pl.Date:
             out.append(col.dt.strftime("%Y-%m-%d"))
@@ -537,15 +551,28 @@ def _as_text(frame: pl.DataFrame, file_name: str = "") -> pl.DataFrame:
 
 
 def _read_parquet(path: Path) -> _Raw:
+    """Read with pyarrow, which reports a damaged file as an error (polars' reader can
+    abort the process on some); columns get positional names so a repeated name in
+    the file reaches the header check instead of failing the conversion."""
+    import pyarrow.parquet as pq
+
+    unreadable = FileRejected(path.name, FileRule.UNREADABLE,
+                              f"Bestand '{path.name}' kan niet als Parquet gelezen worden. "
+                              f"Exporteer de registratie opnieuw als Parquet, CSV of XLSX.")
     try:
-        frame = pl.read_parquet(path)
-    except (pl.exceptions.PolarsError, OSError):
-        raise FileRejected(path.name, FileRule.UNREADABLE,
-                           f"Bestand '{path.name}' kan niet als Parquet gelezen worden.") from None
-    frame = _as_text(frame, path.name)
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError):
+        raise unreadable from None
+    names = [n if n.strip() else None for n in table.column_names]
+    positions = [str(i + 1) for i in range(len(names))]
+    try:
+        frame = pl.from_arrow(table.rename_columns(positions))
+    except (pl.exceptions.PolarsError, pa.ArrowException):  # an Arrow type polars lacks
+        raise unreadable from None
+    assert isinstance(frame, pl.DataFrame)
+    frame = _as_text(frame, path.name, names)
     lines = pl.int_range(1, frame.height + 1, eager=True).cast(pl.Int64).alias(SOURCE_LINE)
-    names = [n if n.strip() else None for n in frame.columns]
-    return _Raw(frame, lines, names, [str(i + 1) for i in range(frame.width)], None)
+    return _Raw(frame, lines, names, positions, None)
 
 
 def _read(path: Path) -> _Raw:
@@ -727,6 +754,9 @@ def parse(frame: pl.DataFrame) -> pl.DataFrame:
             text = col.str.replace(r" 00:00:00$", "")
             value = pl.coalesce(text.str.strptime(pl.Date, f, strict=False, exact=True)
                                 for f in DATE_FORMATS)
+            # A year like 0015 ("15-3-12" read as ISO) or 9999 is no date of a trajectory:
+            # unreadable, not a date kept to fail later (pandas, and so GX, cannot hold it).
+            value = pl.when(value.dt.year().is_between(*DATE_YEARS)).then(value)
         elif spec.kind is Kind.BOOL:
             low = col.str.to_lowercase()
             value = (pl.when(low.is_in(TRUE_WORDS)).then(True)

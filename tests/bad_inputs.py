@@ -466,6 +466,17 @@ def parquet_no_rows(folder: Path) -> Path:
     return path
 
 
+def parquet_damaged(folder: Path) -> Path:
+    """One byte of a page header set to 0 (found by the fuzzer): polars 2.1's own reader
+    aborts on this file with a Rust panic that no `except Exception` catches."""
+    path = folder / "beschadigd.parquet"
+    pl.DataFrame(rows("kapot", 5), infer_schema_length=None).write_parquet(path)
+    data = bytearray(path.read_bytes())
+    data[118] = 0
+    path.write_bytes(bytes(data))
+    return path
+
+
 def parquet_truncated(folder: Path) -> Path:
     path = folder / "afgebroken.parquet"
     pl.DataFrame(rows("trunc", 3), infer_schema_length=None).write_parquet(path)
@@ -594,6 +605,7 @@ CASES: tuple[Case, ...] = (
          column="bijlage", says=("binaire gegevens",)),
     Case("Parquet zonder rijen", parquet_no_rows, None, warns=("geen registraties (0 rijen)",)),
     Case("afgebroken Parquet", parquet_truncated, R.UNREADABLE, says=("Parquet",)),
+    Case("beschadigde Parquet", parquet_damaged, R.UNREADABLE, says=("Parquet",)),
 )
 
 
