@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow lint bench suite serve clean
+.PHONY: demo test test-slow fuzz lint bench suite serve clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
+
+# The long fuzz run of ingest + validation (a few minutes); prints its figures.
+fuzz: $(STAMP)
+	PWB_FUZZ_EXAMPLES=5000 $(PY) -m pytest -q -s -m slow tests/test_fuzz_ingest.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
