@@ -8,6 +8,7 @@ threshold of the count tables is a setting of the `evaluation` resource.
 
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -48,10 +49,10 @@ def jaarrapport(context: AssetExecutionContext, config: RapportConfig, settings:
                 "cumulative_incidence": closure_outcomes, "eviction_avoided": eviction_avoidance,
                 "settings": evaluation.record(reference),
                 "indicators": programme_indicators, "need_supply": need_supply}
-    outputs.write_json(folder / outputs.RESULTS_FILE, results)
-    outputs.write_csv(folder / outputs.QUARANTINE_FILE, quarantaine.select(
-        pl.col("bron_bestand").alias("bestand"), pl.col("bron_regel").alias("regel"),
-        "caw", "regels", "melding"))
+    files = {outputs.RESULTS_FILE: partial(outputs.write_json, payload=results),
+             outputs.QUARANTINE_FILE: partial(outputs.write_csv, frame=quarantaine.select(
+                 pl.col("bron_bestand").alias("bestand"), pl.col("bron_regel").alias("regel"),
+                 "caw", "regels", "melding"))}
     profile = build_profile(trajectories, quarantaine, evaluation.models(),
                             regions=reference.regions["caw"].to_list())
     software = software_versions()
@@ -63,12 +64,12 @@ def jaarrapport(context: AssetExecutionContext, config: RapportConfig, settings:
             rendered = render(results, profile=profile, lang=lang,
                               threshold=evaluation.suppression_threshold, software=software)
             if lang == "nl":  # one sheet per report table, as published (suppressed)
-                outputs.write_workbook(folder / outputs.WORKBOOK_FILE,
-                                       workbook_sheets(rendered.report),
-                                       created=dt.datetime(year + 1, 1, 1))
-            outputs.write_text(folder / REPORT_FILES[lang], rendered.html)
-        else:
-            (folder / REPORT_FILES[lang]).unlink(missing_ok=True)
+                files[outputs.WORKBOOK_FILE] = partial(outputs.write_workbook,
+                                                       sheets=workbook_sheets(rendered.report),
+                                                       created=dt.datetime(year + 1, 1, 1))
+            files[REPORT_FILES[lang]] = partial(outputs.write_text, text=rendered.html)
+    # OUT/Y changes as one set; a report file not written now (English) leaves with the old
+    outputs.publish_year(folder, files, owned=REPORT_FILES.values())
     report = folder / outputs.REPORT_FILE
     return MaterializeResult(metadata={
         "rapport": MetadataValue.url(report.resolve().as_uri()),
