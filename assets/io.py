@@ -10,10 +10,11 @@ from pathlib import Path
 import polars as pl
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
+from assets.locking import StoreYearLock
 from pipeline.outputs import write_atomic
 
 
-class PolarsParquetIOManager(ConfigurableIOManager):
+class PolarsParquetIOManager(StoreYearLock, ConfigurableIOManager):  # a run holds its year
     base_dir: str
 
     def _path(self, context: OutputContext | InputContext) -> Path:

@@ -22,6 +22,7 @@ from dagster import (
     asset,
 )
 
+from assets.locking import StoreYearLock
 from assets.partitions import reporting_years
 from assets.resources import EvaluationSettings
 from pipeline import models
@@ -32,7 +33,7 @@ OWNERS = ["team:pwb"]
 IO_MANAGER_KEY = "json_io_manager"
 
 
-class JsonIOManager(ConfigurableIOManager):
+class JsonIOManager(StoreYearLock, ConfigurableIOManager):  # a run holds its year
     """Dict outputs as JSON (allow_nan=False), one file per asset and partition."""
 
     base_dir: str

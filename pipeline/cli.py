@@ -96,14 +96,18 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
 
     from dagster import DagsterInstance, materialize
 
-    from assets.definitions import ASSETS, resources
+    from assets.definitions import ASSETS, resources, storage_dir
     from assets.resources import PwbSettings
+    from pipeline.lock import year_lock
 
     settings = PwbSettings(input_dir=str(input_dir.resolve()), out_dir=str(out_dir.resolve()),
                            reference_dir=str(reference_dir.resolve()) if reference_dir else None,
                            synthetic=synthetic)
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    with warnings.catch_warnings():
+    # The run's own store lock (assets.locking), taken here first so that a year held by
+    # another run is refused with one Dutch line (RunLocked), before Dagster starts.
+    with year_lock(storage_dir(), year, source="pwb run", label="opslag"), \
+            warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = materialize(
             ASSETS, partition_key=str(year), instance=instance,
@@ -114,6 +118,12 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
             raise_on_error=False,
         )
     if not result.success:
+        for event in result.all_events:  # another run holds the year: its message as is
+            error = getattr(event.event_specific_data, "error", None)
+            while error is not None:
+                if error.cls_name == "RunLocked":
+                    raise RuntimeError(error.message.partition(": ")[2].strip())
+                error = error.cause
         failure = next((e for e in result.all_events if e.is_failure), None)
         detail = failure.message if failure is not None else "onbekende fout"
         raise RuntimeError(f"De run voor {year} is mislukt: {detail}")
