@@ -91,6 +91,8 @@ class ReferenceError(ValueError):
 
 
 def _read(path: Path, name: str) -> pl.DataFrame:
+    """One reference file, typed; a bad cell is named by file, line and column, never
+    quoted (personeel.csv comes back from the CAW's, and anything may be typed in it)."""
     expected = _SCHEMAS[name]
     if not path.is_file():
         raise ReferenceError(f"Referentiebestand '{path}' ontbreekt.")
@@ -109,10 +111,21 @@ def _read(path: Path, name: str) -> pl.DataFrame:
         if dtype == pl.Boolean:
             casts.append(text.str.to_lowercase().is_in(["ja", "j", "1", "true"]).alias(column))
         elif dtype == pl.Date:
-            casts.append(text.str.strptime(pl.Date, "%Y-%m-%d", strict=True).alias(column))
+            casts.append(text.str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias(column))
         else:
-            casts.append(text.cast(dtype, strict=True).alias(column))
-    return frame.select(casts)
+            casts.append(text.cast(dtype, strict=False).alias(column))
+    typed = frame.select(casts)
+    for column, dtype in expected.items():
+        if dtype == pl.Boolean:
+            continue
+        bad = typed[column].is_null() & frame[column].str.strip_chars().is_not_null() & (
+            frame[column].str.strip_chars() != "")
+        if bad.any():
+            line = int(bad.arg_true()[0]) + 2  # the header is line 1
+            kind = "een datum (JJJJ-MM-DD)" if dtype == pl.Date else "een getal"
+            raise ReferenceError(f"Referentiebestand '{path}', regel {line}, kolom '{column}': "
+                                 f"verwacht {kind}.")
+    return typed
 
 
 def shipped_norms() -> dict[str, float]:
