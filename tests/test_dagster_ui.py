@@ -75,22 +75,51 @@ def ui(tmp_path_factory: pytest.TempPathFactory
            "PWB_INBOX": str(root / "data" / "registraties"), "PWB_OUT": str(root / "out"),
            "PWB_SCHEDULE": "0 6 1 2 *"}
     log = open(root / "dagster-dev.log", "wb")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dagster", "dev", "-m", "assets.definitions",
-         "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(  # `pwb serve`: dagster dev on 127.0.0.1 in its own session
+        [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
+        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
     query = GraphQL(port)
     try:
         _wait(lambda: query("{ version }")["version"], 240, "the webserver", process)
         yield query, root, process
     finally:
-        os.killpg(process.pid, signal.SIGINT)
+        process.send_signal(signal.SIGTERM)  # as systemd stops a service
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+            process.wait(timeout=60)
+        finally:
+            left = _processes_mentioning(str(home).encode(), f"\0{port}\0".encode())
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
+            log.close()
+        assert not left, f"pwb serve left {len(left)} processes behind"
+
+
+def _processes_mentioning(*needles: bytes, timeout: float = 30) -> list[int]:
+    """Dagster processes whose command line holds a needle: the DAGSTER_HOME (daemon,
+    webserver, code servers, runs) or the port as an argument (dagster dev itself)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                line = cmdline.read_bytes()
+                if b"dagster" in line and any(n in line for n in needles):
+                    found.append(int(cmdline.parent.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
+
+
+def test_serve_binds_loopback_only(ui) -> None:
+    query, root, _ = ui
+    port = int(query.url.split(":")[2].split("/")[0])
+    listening = (Path("/proc/net/tcp").read_text() + Path("/proc/net/tcp6").read_text())
+    ours = [line.split()[1] for line in listening.splitlines()[1:]
+            if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A"]
+    assert ours and all(address.startswith(("0100007F", "00000000000000000000000001000000"))
+                        for address in ours), ours
 
 
 ASSET_NODES = """{ assetNodes { assetKey { path } description groupName kinds
