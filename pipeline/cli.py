@@ -256,6 +256,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     console.print(f"Dagster UI: http://{args.host}:{args.port}  (DAGSTER_HOME={home}); "
                   f"stoppen met Ctrl-C.")
     process = subprocess.Popen(command, env=env, cwd=PROJECT, start_new_session=True)
+
+    def stop(signum: int, frame: object) -> None:  # SIGTERM (systemd, kill) stops it too
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         return process.wait()
     except KeyboardInterrupt:
