@@ -47,7 +47,8 @@ def jaarrapport(context: AssetExecutionContext, config: RapportConfig, settings:
                             synthetic=settings.synthetic)
     results |= {"time_to_closure": time_to_closure, "cox": closure_hazards,
                 "cumulative_incidence": closure_outcomes, "eviction_avoided": eviction_avoidance,
-                "settings": evaluation.record(reference),
+                "settings": {**evaluation.record(reference),
+                             "run_date": settings.today().isoformat()},
                 "indicators": programme_indicators, "need_supply": need_supply}
     files = {outputs.RESULTS_FILE: partial(outputs.write_json, payload=results),
              outputs.QUARANTINE_FILE: partial(outputs.write_csv, frame=quarantaine.select(

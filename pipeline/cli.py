@@ -22,6 +22,8 @@ from rich.table import Table
 PROJECT = Path(__file__).resolve().parents[1]
 DEMO_YEARS = (2012, 2013)
 DEMO_SEED = 20121201
+# Exceptions of pwb whose messages are Dutch and never hold a cell value.
+DUTCH_ERRORS = {"ReferenceError", "AccountingError", "FileRejected"}
 console = Console(stderr=False)
 errors = Console(stderr=True)
 
@@ -85,7 +87,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | None = None,
-             *, synthetic: bool = False, lang: str = "nl") -> dict:
+             *, synthetic: bool = False, lang: str = "nl",
+             run_date: dt.date | None = None) -> dict:
     """Materialise the whole graph for one year, in-process; return results.json's content.
 
     With DAGSTER_HOME set the run is recorded in that instance (its dagster.yaml
@@ -102,7 +105,8 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
 
     settings = PwbSettings(input_dir=str(input_dir.resolve()), out_dir=str(out_dir.resolve()),
                            reference_dir=str(reference_dir.resolve()) if reference_dir else None,
-                           synthetic=synthetic)
+                           synthetic=synthetic,
+                           run_date=run_date.isoformat() if run_date else None)
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     # The run's own store lock (assets.locking), taken here first so that a year held by
     # another run is refused with one Dutch line (RunLocked), before Dagster starts.
@@ -118,15 +122,21 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
             raise_on_error=False,
         )
     if not result.success:
-        for event in result.all_events:  # another run holds the year: its message as is
+        # Our own errors carry a Dutch message without cell values: show it as is. Any
+        # other error (a library's) may quote a value, so only its step is named here.
+        for event in result.all_events:
             error = getattr(event.event_specific_data, "error", None)
             while error is not None:
                 if error.cls_name == "RunLocked":
                     raise RuntimeError(error.message.partition(": ")[2].strip())
+                if error.cls_name in DUTCH_ERRORS:
+                    raise RuntimeError(f"De run voor {year} is mislukt: "
+                                       f"{error.message.partition(': ')[2].strip()}")
                 error = error.cause
         failure = next((e for e in result.all_events if e.is_failure), None)
         detail = failure.message if failure is not None else "onbekende fout"
-        raise RuntimeError(f"De run voor {year} is mislukt: {detail}")
+        raise RuntimeError(f"De run voor {year} is mislukt: {detail} Details staan in het "
+                           f"Dagster-logboek van de run.")
     return json.loads((out_dir / str(year) / "results.json").read_text(encoding="utf-8"))
 
 
@@ -147,7 +157,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     years = args.years or [args.year]
     for year in years:  # one year at a time, so a failing year leaves earlier ones done
         with console.status(f"Jaar {year}: inlezen, valideren, trajecten, rapport…"):
-            results = run_year(args.input, year, args.out, args.reference, lang=args.lang)
+            results = run_year(args.input, year, args.out, args.reference, lang=args.lang,
+                               run_date=args.run_date)
         _summary(results, args.out)
         if args.lang == "en":
             english = args.out / str(results["year"]) / "rapport.en.html"
@@ -292,6 +303,9 @@ def parser() -> argparse.ArgumentParser:
                        help="meerdere jaren na elkaar (backfill), bv. 2012-2013")
     r.add_argument("--reference", type=Path, default=None)
     r.add_argument("--out", type=Path, default=PROJECT / "reports")
+    r.add_argument("--run-date", type=dt.date.fromisoformat, default=None,
+                   help="rundatum voor de regel 'geen datum in de toekomst' (JJJJ-MM-DD; "
+                        "standaard vandaag), om een run later exact te herhalen")
     r.add_argument("--lang", choices=("nl", "en"), default="nl",
                    help="en: ook een Engelse versie van het rapport (rapport.en.html)")
     r.set_defaults(func=cmd_run)

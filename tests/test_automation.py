@@ -165,6 +165,7 @@ def test_sensor_request_materialises_the_year_with_launchpad_settings(launched) 
     assert results["counts"]["rows_in"] == 12
     settings = results["settings"]
     assert settings["suppression_threshold"] == 3
+    assert settings["run_date"] == RUN_DATE.isoformat()
     assert settings["norms"]["clienten_per_vte"] == 30.0
     assert settings["norms"]["risico_svk"] == 0.05  # the circular's, untouched
     assert settings["models"]["cox_strata"] == []

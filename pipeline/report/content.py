@@ -767,6 +767,8 @@ class Builder:
             [self.t("Leeftijdsklassen (ondergrenzen)"),
              ", ".join(str(a) for a in [16, *ms.get("age_bands", [])])],
             [self.t("Drempel voor kleine aantallen"), str(self.threshold)],
+            [self.t("Rundatum (regel: geen datum in de toekomst)"),
+             fmt.long_date(_get(self.r, "settings", "run_date"), self.lang)],
         ]
         norms = _get(self.r, "settings", "norms", default={})
         rows += [[self.t("Norm of parameter: %(name)s") % {"name": name},
