@@ -50,6 +50,8 @@ class ColumnSpec:
     codes: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    pattern: str | None = None  # a text code's form, e.g. the 5 digits of a NIS code
+    form: str | None = None  # the pattern in words, for the message
 
     @property
     def raw(self) -> str:
@@ -76,7 +78,8 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("begeleider_id", O, Kind.TEXT, "begeleidercode"),
     ColumnSpec("verhuurder_type", R, Kind.CODE, "type verhuurder", ("SHM", "SVK")),
     ColumnSpec("verhuurder_id", O, Kind.TEXT, "verhuurdercode"),
-    ColumnSpec("gemeente_nis", O, Kind.TEXT, "NIS-code van de gemeente"),
+    ColumnSpec("gemeente_nis", O, Kind.TEXT, "NIS-code van de gemeente",
+               pattern=r"^[0-9]{5}$", form="5 cijfers, bijvoorbeeld 44021"),
     ColumnSpec("datum_aanmelding", R, Kind.DATE, "datum van aanmelding"),
     ColumnSpec("datum_start", R, Kind.DATE, "startdatum van de begeleiding"),
     ColumnSpec("datum_afsluiting", O, Kind.DATE, "datum van afsluiting"),
@@ -220,6 +223,16 @@ def _row_rules() -> tuple[RowRule, ...]:
                 "expect_column_values_to_be_in_set",
                 {"column": col.name, "value_set": list(col.codes)},
                 pl.col(col.name).is_not_null() & ~pl.col(col.name).is_in(list(col.codes)),
+            ))
+        if col.pattern is not None:
+            rules.append(RowRule(
+                f"formaat:{col.name}",
+                f"De waarde in kolom '{col.name}' ({col.label}) heeft niet de vorm van "
+                f"een code ({col.form}).",
+                (col.name,),
+                "expect_column_values_to_match_regex",
+                {"column": col.name, "regex": col.pattern},
+                pl.col(col.name).is_not_null() & ~pl.col(col.name).str.contains(col.pattern),
             ))
         if col.minimum is not None or col.maximum is not None:
             lo, hi = col.minimum, col.maximum

@@ -35,6 +35,8 @@ FAILING: list[tuple[dict[str, object], set[str]]] = [
     ({"caw": "XYZ"}, {"code:caw"}),
     ({"gezinstype": "kot"}, {"code:gezinstype"}),
     ({"verhuurder_type": "private"}, {"code:verhuurder_type"}),
+    ({"gemeente_nis": "Marieke Peeters"}, {"formaat:gemeente_nis"}),  # a name is no NIS code
+    ({"gemeente_nis": "4402"}, {"formaat:gemeente_nis"}),
     ({"leeftijd": 7}, {"bereik:leeftijd"}),
     ({"leeftijd": 111}, {"bereik:leeftijd"}),
     ({"aantal_kinderen": 16}, {"bereik:aantal_kinderen"}),
