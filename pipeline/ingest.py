@@ -24,6 +24,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -418,6 +419,11 @@ _SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
+# What a damaged ZIP archive or sheet XML raises while we read the workbook's index.
+_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ElementTree.ParseError,
+                NotImplementedError, ValueError, OSError)
+
+
 def _sheet_parts(book: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
     """Sheet name -> (visibility, member path) from the workbook's own index."""
     workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
@@ -467,12 +473,12 @@ def _read_xlsx(path: Path) -> _Raw:
                               f"Excel-werkmap (.xlsx).")
     try:
         reader = fastexcel.read_excel(str(path))
+        names = reader.sheet_names
         with zipfile.ZipFile(path) as book:
             parts = _sheet_parts(book)
-            names = reader.sheet_names
             visible = [s for s in names if parts.get(s, ("visible", ""))[0] == "visible"]
             sheet = next((s for s in names if s.strip().lower() == PREFERRED_SHEET),
-                         (visible or names)[0])
+                         (visible or names or [""])[0])
             member = parts.get(sheet, ("", ""))[1]
             offset = _first_used_row(book, member) - 1 if member in book.namelist() else 0
         # Every cell as text: type inference from a sample would turn a text cell
@@ -481,8 +487,7 @@ def _read_xlsx(path: Path) -> _Raw:
         loaded = reader.load_sheet(sheet, header_row=None, dtypes="string")
         frame = loaded.to_polars()
         letters = [_column_letters(c.absolute_index) for c in loaded.available_columns()]
-    except (fastexcel.FastExcelError, zipfile.BadZipFile, KeyError, ElementTree.ParseError,
-            ValueError, IndexError):
+    except (fastexcel.FastExcelError, *_DAMAGED_ZIP):
         raise unreadable from None
     if frame.height == 0:
         raise FileRejected(path.name, FileRule.EMPTY,

@@ -15,6 +15,7 @@ prove that no message or warning ever repeats a cell value.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,6 +161,15 @@ def utf16(folder: Path) -> Path:
     path = write_csv(folder / "utf16.csv", rows("u16", 2), sep=";")
     path.write_bytes(path.read_bytes().decode().encode("utf-16"))
     return path
+
+
+def implausible_years(folder: Path) -> Path:
+    """A two-digit year (15-3-12 would read as the year 15) on line 2 and the year 9999
+    (an "open-ended" closure) on line 3: unreadable dates, quarantined."""
+    data = rows("jaar", 3)
+    data[0]["datum_start"] = "15-3-12"
+    data[1]["datum_afsluiting"] = "31/12/9999"
+    return write_csv(folder / "onmogelijke_jaartallen.csv", data, sep=";")
 
 
 def blank_lines(folder: Path) -> Path:
@@ -399,6 +409,16 @@ def xlsx_duplicate_header(folder: Path) -> Path:
     return path
 
 
+def xlsx_damaged(folder: Path) -> Path:
+    """One byte of the compressed sheet set to 0 (found by the fuzzer): the workbook still
+    opens, reading the sheet fails with a zlib error."""
+    path = write_xlsx(folder / "beschadigd.xlsx", rows("xkap", 5), sheet_first=None)
+    data = bytearray(path.read_bytes())
+    data[1000] = 0
+    path.write_bytes(bytes(data))
+    return path
+
+
 def xlsx_empty_sheet(folder: Path) -> Path:
     import xlsxwriter
 
@@ -515,6 +535,23 @@ def huge_csv(folder: Path, megabytes: int = 200) -> tuple[Path, int]:
     return path, count
 
 
+# --------------------------------------------------------------------------- messages
+
+
+def without_file(message: str) -> str:
+    """A message with its file name left out: what differs between files of a kind."""
+    return re.sub(r"Bestand '[^']*'", "Bestand <bestand>", message)
+
+
+def template(message: str) -> str:
+    """A message without its particulars (names, labels, lists, numbers): its kind."""
+    text = without_file(message)
+    text = re.sub(r"Ook ontbreken: [^.]*\.", "Ook ontbreken: <kolommen>.", text)
+    text = re.sub(r"\([^()]*\)", "(<label>)", text)
+    text = re.sub(r"'[^']*'", "<naam>", text)
+    return re.sub(r"\d+", "N", text)
+
+
 # --------------------------------------------------------------------------- the cases
 
 
@@ -563,6 +600,8 @@ CASES: tuple[Case, ...] = (
          says=("mengt UTF-8",)),
     Case("NUL-tekens", nul_bytes, R.UNREADABLE, line=3, says=("NUL-teken",)),
     Case("UTF-16", utf16, R.UNREADABLE, says=("UTF-16",)),
+    Case("onmogelijke jaartallen", implausible_years, None, rows_in=3, valid=1,
+         quarantined_lines=(2, 3), says=("is geen geldige datum",)),
     Case("lege regels", blank_lines, None, rows_in=7, valid=4, quarantined_lines=(4, 5, 8)),
     Case("kopregel herhaald", header_repeated, None, rows_in=5, valid=4,
          quarantined_lines=(4,)),
@@ -597,6 +636,7 @@ CASES: tuple[Case, ...] = (
     Case("XLSX met dubbele kolomnaam", xlsx_duplicate_header, R.DUPLICATE_HEADER, line=1,
          says=("kolom S ('leeftijd')", "kolom AD ('leeftijd')")),
     Case("XLSX met leeg werkblad", xlsx_empty_sheet, R.EMPTY, says=("is leeg",)),
+    Case("beschadigde XLSX", xlsx_damaged, R.UNREADABLE, says=("Excel-werkmap",)),
     Case("Parquet met verkeerde types", parquet_wrong_types, None, rows_in=5, valid=2,
          quarantined_lines=(2, 3, 4)),
     Case("Parquet met lijsten", parquet_nested, R.UNREADABLE, column="aantal_huisbezoeken",

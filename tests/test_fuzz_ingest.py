@@ -38,7 +38,7 @@ from unittest import mock
 
 import polars as pl
 import pytest
-from bad_inputs import MARK, row
+from bad_inputs import MARK, row, template, without_file
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from registration_files import RUN_DATE, write_csv, write_xlsx
@@ -163,12 +163,6 @@ def _polars_suite(frame: pl.DataFrame, run_date: dt.date, suite=None, **_) -> Su
     return SuiteOutcome(not counts, outcomes, "polars")
 
 
-def _normalised(message: str) -> str:
-    text = re.sub(r"Bestand '[^']*'", "Bestand <bestand>", message)
-    text = re.sub(r"'[^']*'", "<naam>", text)
-    return re.sub(r"\d+", "N", text)
-
-
 @dataclass
 class Tally:
     examples: int = 0
@@ -177,9 +171,9 @@ class Tally:
     rows_in: int = 0
     rows_valid: int = 0
     rows_quarantined: int = 0
-    messages: set[str] = field(default_factory=set)  # rejections, normalised
+    messages: set[str] = field(default_factory=set)  # rejections, file name left out
     warnings: set[str] = field(default_factory=set)
-    rules: set[str] = field(default_factory=set)  # quarantine rule combinations
+    rules: set[str] = field(default_factory=set)  # quarantine rules seen
     verdicts: dict[str, tuple[bool, int]] = field(default_factory=dict)  # file -> (rejected, in)
 
 
@@ -206,7 +200,7 @@ def check_example(folder: Path, tally: Tally, variant: str, cells, mutations) ->
     for text in texts:
         assert MARK not in text, text
     tally.verdicts[path.name] = (account.rejected, account.rows_in)
-    tally.warnings |= {_normalised(w) for w in account.warnings}
+    tally.warnings |= {without_file(w) for w in account.warnings}
     if account.rejected:
         message = account.message or ""
         assert account.rule in FILE_RULES
@@ -218,7 +212,7 @@ def check_example(folder: Path, tally: Tally, variant: str, cells, mutations) ->
         if named and SUFFIX[variant] == ".csv":
             assert 1 <= int(named.group(1)) <= data.count(b"\n") + 1, message
         tally.rejected += 1
-        tally.messages.add(_normalised(message))
+        tally.messages.add(without_file(message))
         if not mutations:
             assert FileRule(account.rule) in FILE_RULES_FROM_CELLS[variant], message
         return
@@ -233,7 +227,7 @@ def check_example(folder: Path, tally: Tally, variant: str, cells, mutations) ->
     tally.rows_in += account.rows_in
     tally.rows_valid += account.rows_valid
     tally.rows_quarantined += account.rows_quarantined
-    tally.rules |= set(quarantine["regels"].to_list())
+    tally.rules |= {r for rules in quarantine["regels"].to_list() for r in rules.split(", ")}
 
 
 def final_gx_run(folder: Path, tally: Tally) -> dict:
@@ -275,9 +269,11 @@ def summary(tally: Tally, started: float, gx: dict) -> dict:
         "geweigerd": tally.rejected, "aanvaard": tally.examples - tally.rejected,
         "rijen_in": tally.rows_in, "rijen_geldig": tally.rows_valid,
         "rijen_quarantaine": tally.rows_quarantined,
-        "verschillende_weigeringen_genormaliseerd": len(tally.messages),
-        "verschillende_waarschuwingen_genormaliseerd": len(tally.warnings),
-        "verschillende_quarantaineregels": len(tally.rules),
+        "verschillende_weigeringen": len(tally.messages),
+        "soorten_weigeringen": len({template(m) for m in tally.messages}),
+        "verschillende_waarschuwingen": len(tally.warnings),
+        "soorten_waarschuwingen": len({template(w) for w in tally.warnings}),
+        "quarantaineregels": len(tally.rules),
         "sluitend": True, "duur_s": round(time.perf_counter() - started, 1), **gx,
     }
 
@@ -299,8 +295,8 @@ def test_fuzz_ingest_long(tmp_path: Path, tmp_path_factory: pytest.TempPathFacto
     tally = run_fuzz(tmp_path, SLOW_EXAMPLES, derandomize=False)
     figures = summary(tally, started, final_gx_run(tmp_path, tally))
     figures["seed"] = SLOW_SEED
-    figures["weigeringen"] = sorted(tally.messages)
-    figures["waarschuwingen"] = sorted(tally.warnings)
+    figures["weigeringen"] = sorted({template(m) for m in tally.messages})
+    figures["waarschuwingen"] = sorted({template(w) for w in tally.warnings})
     (tmp_path_factory.getbasetemp() / "fuzz-samenvatting.json").write_text(
         json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
     shown = {k: v for k, v in figures.items() if k not in ("weigeringen", "waarschuwingen")}
