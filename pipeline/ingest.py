@@ -566,9 +566,15 @@ def _read_parquet(path: Path) -> _Raw:
                               f"Exporteer de registratie opnieuw als Parquet, CSV of XLSX.")
     try:
         table = pq.read_table(path)
+        delivered = table.column_names
     except (pa.ArrowException, OSError):
         raise unreadable from None
-    names = [n if n.strip() else None for n in table.column_names]
+    except UnicodeDecodeError:  # a column name in the file's schema is not UTF-8 text
+        raise FileRejected(path.name, FileRule.UNREADABLE,
+                           f"Bestand '{path.name}': een kolomnaam is geen leesbare tekst "
+                           f"(UTF-8). Exporteer de registratie opnieuw als Parquet, CSV of "
+                           f"XLSX.") from None
+    names = [n if n.strip() else None for n in delivered]
     positions = [str(i + 1) for i in range(len(names))]
     try:
         frame = pl.from_arrow(table.rename_columns(positions))

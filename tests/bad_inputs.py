@@ -480,6 +480,16 @@ def parquet_binary(folder: Path) -> Path:
     return path
 
 
+def parquet_name_not_text(folder: Path) -> Path:
+    """A column name whose first byte is not UTF-8 (found by the fuzzer: pyarrow raised a
+    UnicodeDecodeError when asked for the names)."""
+    path = folder / "kolomnaam_geen_tekst.parquet"
+    frame = pl.DataFrame(rows("pqn", 2), infer_schema_length=None)
+    frame.with_columns(pl.lit("x").alias("extra_kolom")).write_parquet(path)
+    path.write_bytes(path.read_bytes().replace(b"extra_kolom", b"\x80xtra_kolom"))
+    return path
+
+
 def parquet_no_rows(folder: Path) -> Path:
     path = folder / "zonder_rijen.parquet"
     pl.DataFrame(rows("nul", 1), infer_schema_length=None).clear().write_parquet(path)
@@ -643,6 +653,8 @@ CASES: tuple[Case, ...] = (
          says=("lijsten",)),
     Case("Parquet met binaire gegevens", parquet_binary, R.UNREADABLE, line=2,
          column="bijlage", says=("binaire gegevens",)),
+    Case("Parquet met een kolomnaam die geen tekst is", parquet_name_not_text, R.UNREADABLE,
+         says=("kolomnaam is geen leesbare tekst",)),
     Case("Parquet zonder rijen", parquet_no_rows, None, warns=("geen registraties (0 rijen)",)),
     Case("afgebroken Parquet", parquet_truncated, R.UNREADABLE, says=("Parquet",)),
     Case("beschadigde Parquet", parquet_damaged, R.UNREADABLE, says=("Parquet",)),
