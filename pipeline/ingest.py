@@ -250,6 +250,9 @@ class _CsvLayout:
     fields: np.ndarray  # field count per record
 
 
+_CHUNK = 1 << 24  # 16 MB
+
+
 def _csv_layout(data: bytes) -> _CsvLayout:
     """Split UTF-8 CSV bytes into records the way the format defines them, vectorised.
 
@@ -261,18 +264,28 @@ def _csv_layout(data: bytes) -> _CsvLayout:
     CSV reader turns them into empty rows, which the row rules quarantine.
     """
     arr = np.frombuffer(data, dtype=np.uint8)
-    starts = np.concatenate(([0], np.flatnonzero(arr == 0x0A) + 1)).astype(np.int64)
+    chunks = range(0, len(arr), _CHUNK)  # byte masks per chunk: little memory on big files
+    newlines = [np.flatnonzero(arr[c:c + _CHUNK] == 0x0A) + c for c in chunks]
+    starts = np.concatenate([[0], *newlines]).astype(np.int64)
+    starts[1:] += 1
     if starts[-1] == len(data):  # the final newline opens no line
         starts = starts[:-1]
     ends = np.append(starts[1:], len(data))
-
     long_lines = np.flatnonzero(ends - starts > 255)
 
     def per_line(byte: int) -> np.ndarray:
-        # Summed as bytes (fast, little memory): exact for lines shorter than 256 bytes;
-        # longer lines are counted again one by one.
-        counts = np.add.reduceat((arr == byte).view(np.uint8), starts,
-                                 dtype=np.uint8).astype(np.int64)
+        """How often `byte` occurs on each line.
+
+        Summed per chunk as bytes (fast): exact for lines shorter than 256 bytes;
+        longer lines are counted again one by one.
+        """
+        counts = np.zeros(len(starts), dtype=np.int64)
+        for c in chunks:
+            line = int(np.searchsorted(starts, c, "right")) - 1  # the line the chunk opens in
+            inner = starts[line + 1:np.searchsorted(starts, c + _CHUNK)]
+            segments = np.concatenate([[c], inner]) - c
+            hits = (arr[c:c + _CHUNK] == byte).view(np.uint8)
+            counts[line:line + len(segments)] += np.add.reduceat(hits, segments, dtype=np.uint8)
         single = bytes([byte])
         for i in long_lines.tolist():
             counts[i] = data.count(single, starts[i], ends[i])

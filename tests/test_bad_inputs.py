@@ -23,6 +23,7 @@ from bad_inputs import CASES, MARK, Case, huge_csv, template, without_file, writ
 from registration_files import RUN_DATE
 
 from pipeline import cli
+from pipeline import ingest as ingest_module
 from pipeline.contract import SOURCE_FILE
 from pipeline.ingest import FileRejected, ingest, load_file
 from pipeline.validation import validate
@@ -111,6 +112,31 @@ def test_load_file_raises_only_file_rejected(corpus) -> None:
         else:
             frame, report = load_file(folder / name)
             assert frame.height == report.rows_in == case.rows_in
+
+
+def test_csv_layout_does_not_depend_on_the_chunk_size(corpus, monkeypatch) -> None:
+    """Lines are counted per 16 MB chunk; with 7-byte chunks every boundary case occurs."""
+    folder, written, _ = corpus
+    texts = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix != ".csv" or path.stat().st_size > 1_000_000:
+            continue
+        try:
+            data = ingest_module._decode(path.read_bytes(), path.name)
+        except FileRejected:
+            continue
+        if data.strip():
+            texts.append(data)
+    assert len(texts) >= 15
+    for data in texts:
+        whole = ingest_module._csv_layout(data)
+        monkeypatch.setattr(ingest_module, "_CHUNK", 7)
+        small = ingest_module._csv_layout(data)
+        monkeypatch.undo()
+        assert (small.fault, small.header_line, small.separator) == \
+            (whole.fault, whole.header_line, whole.separator)
+        assert (small.fields == whole.fields).all()
+        assert (small.data_lines == whole.data_lines).all()
 
 
 def test_corpus_covers_every_case_of_the_issue() -> None:
