@@ -24,7 +24,6 @@ Conventions:
 from __future__ import annotations
 
 import decimal
-
 import importlib.metadata
 import platform
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -773,9 +772,10 @@ class Builder:
         norms = _get(self.r, "settings", "norms", default={})
         rows += [[self.t("Norm of parameter: %(name)s") % {"name": name},
                   self.dec(value, _decimals(value))] for name, value in norms.items()]
-        rows += [[self.t("Peildatum en afkapping: %(rule)s") % {"rule": self.t(rule.replace("_", " "))},
-                  self.t(text)] for rule, text in _get(self.r, "settings", "cutoff_rules",
-                                                       default={}).items()]
+        cutoff_rules = _get(self.r, "settings", "cutoff_rules", default={})
+        rows += [[self.t("Peildatum en afkapping: %(rule)s") % {
+                      "rule": self.t(rule.replace("_", " "))}, self.t(text)]
+                 for rule, text in cutoff_rules.items()]
         few = (ev.get("n_clusters") or 0) and ev.get("n_clusters") < 30
         return [
             Text("methode_statistiek", {
@@ -954,16 +954,18 @@ class Builder:
             verdict = self.t("De mediane duur is niet bereikt: minder dan de helft van de "
                              "trajecten werd afgesloten binnen de opvolging.")
         elif norm_days is not None and hi is not None and hi < norm_days:
-            verdict = self.t("Dat is korter dan de gemiddelde duur van %(months_norm)s maanden (%(norm)s "
-                             "dagen) waarmee de omzendbrief rekent; ook de bovengrens van het "
-                             "interval ligt eronder.") % {**self.norm_words, "norm": self.num(norm_days)}
+            verdict = self.t("Dat is korter dan de gemiddelde duur van %(months_norm)s maanden "
+                             "(%(norm)s dagen) waarmee de omzendbrief rekent; ook de bovengrens "
+                             "van het interval ligt eronder.") % {
+                **self.norm_words, "norm": self.num(norm_days)}
         elif norm_days is not None and lo is not None and lo > norm_days:
-            verdict = self.t("Dat is langer dan de gemiddelde duur van %(months_norm)s maanden (%(norm)s "
-                             "dagen) waarmee de omzendbrief rekent; ook de ondergrens van het "
-                             "interval ligt erboven.") % {**self.norm_words, "norm": self.num(norm_days)}
+            verdict = self.t("Dat is langer dan de gemiddelde duur van %(months_norm)s maanden "
+                             "(%(norm)s dagen) waarmee de omzendbrief rekent; ook de ondergrens "
+                             "van het interval ligt erboven.") % {
+                **self.norm_words, "norm": self.num(norm_days)}
         else:
-            verdict = self.t("Het interval omvat de %(months_norm)s maanden (%(norm)s dagen) van de "
-                             "omzendbrief: de gegevens tonen geen duidelijk verschil.") % {
+            verdict = self.t("Het interval omvat de %(months_norm)s maanden (%(norm)s dagen) van "
+                             "de omzendbrief: de gegevens tonen geen duidelijk verschil.") % {
                 **self.norm_words, "norm": self.num(norm_days)}
         curve = tc.get("curve") or {}
         blocks: list[Block] = [Text("verloop_duur", {
@@ -1454,8 +1456,8 @@ class Builder:
 
     def chapter_regions(self) -> list[Section]:
         return [
-            Section("norm", self.t("De norm van %(clients_norm)s cliënten per VTE") % self.norm_words,
-                    self.regions_norm()),
+            Section("norm", self.t("De norm van %(clients_norm)s cliënten per VTE")
+                    % self.norm_words, self.regions_norm()),
             Section("caseload", self.t("Caseload, duur en doorstroom"),
                     self.regions_caseload()),
             Section("uitkomsten", self.t("Uitkomsten per regio"), self.regions_outcomes()),
@@ -1546,7 +1548,8 @@ class Builder:
                        [self.t("CAW-regio"), self.t("Gem. aantal open trajecten"),
                         self.t("per VTE (norm %(caseload_norm)s)") % self.norm_words,
                         self.t("Afgesloten in %(year)s") % {"year": self.year},
-                        self.t("Mediane duur (dagen)"), self.t("Gem. duur (maanden; norm %(months_norm)s)") % self.norm_words],
+                        self.t("Mediane duur (dagen)"),
+                        self.t("Gem. duur (maanden; norm %(months_norm)s)") % self.norm_words],
                        rows, grids=[grid], total_rows=1,
                        n=self.n_line(overall.get("active"), N_("n = %(n)s actieve trajecten")),
                        notes=[self.t("Duur van de in het jaar afgesloten trajecten; niet "
@@ -1896,7 +1899,8 @@ class Builder:
                              "dan de %(months_norm)s maanden waarmee de omzendbrief rekent.")
             else:
                 message = N_("De mediane duur tot afsluiting was %(median)s dagen (%(ci)s); dat "
-                             "verschilt niet duidelijk van de %(months_norm)s maanden van de omzendbrief.")
+                             "verschilt niet duidelijk van de %(months_norm)s maanden van de "
+                             "omzendbrief.")
             add(self.t(message) % {
                 **self.norm_words, "median": self.num(median),
                 "ci": self.ci(median, [lo, hi], 0).partition(" ")[2].strip("()") or fmt.MISSING},
