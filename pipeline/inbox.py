@@ -16,9 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import polars as pl
-
 from pipeline.ingest import FileRejected, load_file, parse, registration_files
+from pipeline.years import years_touched
 
 Seen = Mapping[str, Mapping[str, object]]
 
@@ -30,31 +29,6 @@ def file_digest(path: Path, chunk: int = 1 << 20) -> str:
         while block := stream.read(chunk):
             digest.update(block)
     return digest.hexdigest()
-
-
-def years_touched(frame: pl.DataFrame, first_year: int, last_year: int) -> list[int]:
-    """Reporting years in which the file's rows are active (registration-format.md).
-
-    Active in Y: datum_start <= Y-12-31 and (no closure or closure >= Y-01-01).
-    An open trajectory is followed up to the file's own horizon, the latest year of
-    any date in it: an extract from early 2014 touches 2013 and 2014, not every
-    year since. Rows without a start date touch no year. Limited to
-    [first_year, last_year].
-    """
-    if frame.is_empty() or first_year > last_year:
-        return []
-    dates = ("datum_aanmelding", "datum_start", "datum_afsluiting")
-    horizon = frame.select(pl.max_horizontal(pl.col(c).dt.year().max() for c in dates)).item()
-    if horizon is None:
-        return []
-    spans = frame.select(
-        pl.col("datum_start").dt.year().alias("from"),
-        pl.coalesce(pl.col("datum_afsluiting").dt.year(), pl.lit(horizon)).alias("to"),
-    ).drop_nulls("from").filter(pl.col("to") >= pl.col("from"))
-    years: set[int] = set()
-    for start, end in spans.unique().iter_rows():
-        years.update(range(max(start, first_year), min(end, last_year) + 1))
-    return sorted(years)
 
 
 @dataclass(frozen=True)

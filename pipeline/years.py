@@ -101,3 +101,27 @@ def year_counts(frame: pl.DataFrame) -> dict[str, int]:
         (~pl.col("in_scope")).sum().alias("out_of_scope"),
     ).row(0, named=True)
     return {k: int(v) for k, v in row.items()}
+
+
+def years_touched(frame: pl.DataFrame, first_year: int, last_year: int) -> list[int]:
+    """Reporting years in which a file's rows are active: the `active` of `trajectories`
+    as a span of years, start year to closure year (a test holds the two together).
+    An open trajectory is followed up to the file's own horizon, the latest year of
+    any date in it: an extract from early 2014 touches 2013 and 2014, not every
+    year since. Rows without a start date touch no year. Limited to
+    [first_year, last_year].
+    """
+    if frame.is_empty() or first_year > last_year:
+        return []
+    dates = ("datum_aanmelding", "datum_start", "datum_afsluiting")
+    horizon = frame.select(pl.max_horizontal(pl.col(c).dt.year().max() for c in dates)).item()
+    if horizon is None:
+        return []
+    spans = frame.select(
+        pl.col("datum_start").dt.year().alias("from"),
+        pl.coalesce(pl.col("datum_afsluiting").dt.year(), pl.lit(horizon)).alias("to"),
+    ).drop_nulls("from").filter(pl.col("to") >= pl.col("from"))
+    years: set[int] = set()
+    for start, end in spans.unique().iter_rows():
+        years.update(range(max(start, first_year), min(end, last_year) + 1))
+    return sorted(years)

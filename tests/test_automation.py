@@ -17,8 +17,9 @@ from registration_files import POISON_RRN, RUN_DATE, open_row, valid_row, write_
 from assets.automation import DEFAULT_SCHEDULE, inbox_sensor, yearly_schedule
 from assets.definitions import defs
 from assets.resources import EvaluationSettings, PwbSettings
-from pipeline.inbox import scan_inbox, years_touched
+from pipeline.inbox import scan_inbox
 from pipeline.synth import generate
+from pipeline.years import years_touched
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -110,3 +110,29 @@ def test_rerun_later_gives_the_same_answer() -> None:
     a = trajectories(early, 2012).filter(pl.col("in_scope")).drop("datum_afsluiting")
     b = trajectories(later, 2012).filter(pl.col("in_scope")).drop("datum_afsluiting")
     assert a.equals(b)
+
+
+def test_years_touched_is_the_active_definition_as_a_span() -> None:
+    """The sensor's years (years_touched) agree with `active` of trajectories, row by row."""
+    import numpy as np
+
+    from pipeline.years import years_touched
+
+    rng = np.random.default_rng(20121201)
+    starts = [dt.date(2009, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 2000, 300)]
+    closures = [None if rng.random() < 0.3 else s + dt.timedelta(days=int(rng.integers(0, 900)))
+                for s in starts]
+    frame = pl.DataFrame({"datum_aanmelding": starts, "datum_start": starts,
+                          "datum_afsluiting": closures,
+                          "afsluitreden": [None if c is None else "doelen_bereikt"
+                                           for c in closures],
+                          "uithuiszetting_vermeden": [None if c is None else "ja"
+                                                      for c in closures]})
+    for i in range(frame.height):  # a row alone: followed up to its own latest date
+        row, last = frame.slice(i, 1), (closures[i] or starts[i]).year
+        active = {y for y in range(2002, last + 1) if trajectories(row, y)["active"][0]}
+        assert set(years_touched(row, 2002, last)) == active, i
+    # the whole file: every year in which some row is active, up to the file's latest date
+    horizon = max(max(starts), max(c for c in closures if c is not None)).year
+    expected = {y for y in range(2002, horizon + 1) if trajectories(frame, y)["active"].any()}
+    assert set(years_touched(frame, 2002, horizon)) == expected
