@@ -17,18 +17,10 @@ from dagster import ConfigurableResource
 from pipeline import models
 from pipeline.reference import Reference, load_reference, shipped_norms, with_norms
 from pipeline.report.suppression import DEFAULT_THRESHOLD
+from pipeline.years import CUTOFF_RULES
 
 PROJECT = Path(__file__).resolve().parents[1]
 _MODELS = models.ModelSettings()
-# Fixed by the registration format ("reporting year Y, cut-off = Y-12-31"), so not a setting:
-# a different day would change what every analysis means. Recorded beside the settings.
-CUTOFF_RULES = {
-    "peildatum": "31 december van het registratiejaar",
-    "afsluiting_na_peildatum": "telt als open (gecensureerd op de peildatum)",
-    "start_na_peildatum": "buiten het jaar (geldig, geteld, niet geanalyseerd)",
-}
-
-
 class PwbSettings(ConfigurableResource):
     """Where the files come from and go to; the run date for 'no date in the future'."""
 
@@ -78,8 +70,6 @@ class EvaluationSettings(ConfigurableResource):
 
     def reference(self, settings: PwbSettings) -> Reference:
         """The run's reference data with these norms applied."""
-        if self.suppression_threshold < 1:
-            raise ValueError("suppression_threshold moet minstens 1 zijn")
         return with_norms(settings.reference(), self.norms)
 
     def record(self, reference: Reference) -> dict[str, Any]:

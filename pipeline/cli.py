@@ -23,7 +23,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 DEMO_YEARS = (2012, 2013)
 DEMO_SEED = 20121201
 # Exceptions of pwb whose messages are Dutch and never hold a cell value.
-DUTCH_ERRORS = {"ReferenceError", "AccountingError", "FileRejected"}
+DUTCH_ERRORS = {"RunLocked", "ReferenceError", "AccountingError", "FileRejected"}
 console = Console(stderr=False)
 errors = Console(stderr=True)
 
@@ -127,11 +127,11 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
         for event in result.all_events:
             error = getattr(event.event_specific_data, "error", None)
             while error is not None:
-                if error.cls_name == "RunLocked":
-                    raise RuntimeError(error.message.partition(": ")[2].strip())
                 if error.cls_name in DUTCH_ERRORS:
-                    raise RuntimeError(f"De run voor {year} is mislukt: "
-                                       f"{error.message.partition(': ')[2].strip()}")
+                    message = error.message.partition(": ")[2].strip()
+                    # a held year is no failure of this run: its message stands alone
+                    raise RuntimeError(message if error.cls_name == "RunLocked" else
+                                       f"De run voor {year} is mislukt: {message}")
                 error = error.cause
         failure = next((e for e in result.all_events if e.is_failure), None)
         detail = failure.message if failure is not None else "onbekende fout"

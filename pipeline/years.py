@@ -15,6 +15,13 @@ import polars as pl
 from pipeline.contract import COLUMN_NAMES, PSEUDONYMISED_COLUMNS
 
 OUTCOMES = ("vermeden", "uithuisgezet", "ander")
+# The rules above in words, as results.json and the methods chapter record them. Fixed by
+# the registration format, so not a setting: another day would change every analysis.
+CUTOFF_RULES = {
+    "peildatum": "31 december van het registratiejaar",
+    "afsluiting_na_peildatum": "telt als open (gecensureerd op de peildatum)",
+    "start_na_peildatum": "buiten het jaar (geldig, geteld, niet geanalyseerd)",
+}
 # The one order of the trajectories frame, whatever the order of the files and rows of
 # the delivery: every delivered value first (region first), the pseudonyms last.
 # (caw, dossier_id) is unique among valid rows (dubbel_dossier quarantines every copy),

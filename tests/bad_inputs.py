@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-from registration_files import valid_row, write_csv, write_xlsx
+from registration_files import valid_row, write_csv, write_sheet, write_xlsx
 
 from pipeline.contract import COLUMN_NAMES, FileRule
 
@@ -280,21 +280,7 @@ def xlsx_formulas(folder: Path) -> Path:
     dates = book.add_format({"num_format": "dd/mm/yyyy"})
     age = COLUMN_NAMES.index("leeftijd")
     start = COLUMN_NAMES.index("datum_start")
-    for j, name in enumerate(COLUMN_NAMES):
-        sheet.write_string(0, j, name)
-    for i, r in enumerate(data, start=1):
-        for j, name in enumerate(COLUMN_NAMES):
-            value = r[name]
-            if value is None:
-                continue
-            if isinstance(value, dt.date):
-                sheet.write_datetime(i, j, dt.datetime.combine(value, dt.time()), dates)
-            elif isinstance(value, bool):
-                sheet.write_string(i, j, "ja" if value else "nee")
-            elif isinstance(value, int | float):
-                sheet.write_number(i, j, value)
-            else:
-                sheet.write_string(i, j, str(value))
+    write_sheet(book, sheet, data, columns=COLUMN_NAMES, booleans_as_text=True)
     sheet.write_formula(1, age, "=40+5", None, 45)
     sheet.write_formula(2, COLUMN_NAMES.index("aantal_contacten"), "=2*7", None, 14)
     sheet.write_formula(3, age, "=VLOOKUP(1,Z1:Z2,1,FALSE)", None, "#N/A")
@@ -374,18 +360,8 @@ def xlsx_rows_above_header(folder: Path) -> Path:
     data[1]["leeftijd"] = 7
     path = folder / "lege_rijen_boven_kopregel.xlsx"
     book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("registratie")
-    dates = book.add_format({"num_format": "dd/mm/yyyy"})
-    for j, name in enumerate(COLUMN_NAMES):
-        sheet.write_string(2, j, name)
-    for i, r in enumerate(data, start=3):
-        for j, name in enumerate(COLUMN_NAMES):
-            value = r[name]
-            if isinstance(value, dt.date):
-                sheet.write_datetime(i, j, dt.datetime.combine(value, dt.time()), dates)
-            elif value is not None:
-                sheet.write(i, j, ("ja" if value else "nee") if isinstance(value, bool)
-                            else value)
+    write_sheet(book, book.add_worksheet("registratie"), data, columns=COLUMN_NAMES,
+                header_row=2, booleans_as_text=True)
     book.close()
     return path
 

@@ -7,8 +7,9 @@ a conftest of its own, and two modules named conftest cannot both be imported).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -91,21 +92,16 @@ def write_parquet(path: Path, rows: Iterable[dict[str, object]]) -> Path:
     return path
 
 
-def write_xlsx(path: Path, rows: Iterable[dict[str, object]], *,
-               sheet_first: str | None = "toelichting") -> Path:
-    """XLSX with real date cells, data on sheet `registratie` (after a notes sheet)."""
-    import xlsxwriter
-
-    rows = list(rows)
-    book = xlsxwriter.Workbook(str(path))
-    if sheet_first:
-        book.add_worksheet(sheet_first).write(0, 0, "Toelichting bij de registratie")
-    sheet = book.add_worksheet("registratie")
+def write_sheet(book: Any, sheet: Any, rows: Sequence[dict[str, object]], *,
+                columns: Sequence[str] | None = None, header_row: int = 0,
+                booleans_as_text: bool = False) -> None:
+    """Header on `header_row`, one row per dict below it; dates as real date cells,
+    booleans as 1/0 (or ja/nee), empty cells left out."""
     date_format = book.add_format({"num_format": "dd/mm/yyyy"})
-    names = list(rows[0].keys())
+    names = list(columns if columns is not None else rows[0].keys())
     for j, name in enumerate(names):
-        sheet.write_string(0, j, name)
-    for i, row in enumerate(rows, start=1):
+        sheet.write_string(header_row, j, name)
+    for i, row in enumerate(rows, start=header_row + 1):
         for j, name in enumerate(names):
             value = row[name]
             if value is None:
@@ -113,10 +109,24 @@ def write_xlsx(path: Path, rows: Iterable[dict[str, object]], *,
             if isinstance(value, dt.date):
                 sheet.write_datetime(i, j, dt.datetime.combine(value, dt.time()), date_format)
             elif isinstance(value, bool):
-                sheet.write_number(i, j, int(value))
+                if booleans_as_text:
+                    sheet.write_string(i, j, "ja" if value else "nee")
+                else:
+                    sheet.write_number(i, j, int(value))
             elif isinstance(value, int | float):
                 sheet.write_number(i, j, value)
             else:
                 sheet.write_string(i, j, str(value))
+
+
+def write_xlsx(path: Path, rows: Iterable[dict[str, object]], *,
+               sheet_first: str | None = "toelichting") -> Path:
+    """XLSX with real date cells, data on sheet `registratie` (after a notes sheet)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    if sheet_first:
+        book.add_worksheet(sheet_first).write(0, 0, "Toelichting bij de registratie")
+    write_sheet(book, book.add_worksheet("registratie"), list(rows))
     book.close()
     return path

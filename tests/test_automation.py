@@ -181,6 +181,8 @@ def test_sensor_request_materialises_the_year_with_launchpad_settings(launched) 
 
 
 def test_default_settings_are_the_circulars() -> None:
+    # Omzendbrief 2012: punt 2 (27 cliënten per VTE), punt 3 (risico's, 26,66 begeleidingen
+    # per VTE; 500.000 EUR / 7,88 VTE = 63.452 EUR per VTE). Exact values, no tolerance.
     norms = EvaluationSettings().norms
     assert norms["clienten_per_vte"] == 27 and norms["risico_shm_grootstad"] == 0.0165
     assert norms["kost_per_vte_eur"] == 63452 and norms["begeleidingen_per_vte_per_jaar"] == 26.66
