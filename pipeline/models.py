@@ -46,7 +46,10 @@ from pipeline.stats import (
 )
 from pipeline.stats.cox import PH_TRANSFORMS, TIES
 from pipeline.stats.kaplan_meier import CONF_TYPES
-from pipeline.years import OUTCOMES
+from pipeline.years import OTHER_OUTCOMES
+
+# The cumulative-incidence block as results.json had it; the four outcomes come with issue 12.
+OUTCOMES = ("vermeden", "uithuisgezet", "ander")
 
 MODEL_COVARIATES: tuple[str, ...] = (
     "verhuurder_type", "gezinstype", "inkomensbron", "leeftijd",
@@ -237,7 +240,7 @@ def closure_incidence(traj: pl.DataFrame, settings: ModelSettings | None = None)
     settings = settings or ModelSettings()
     sample = survival_sample(traj)
     t, e = survival_data(sample)
-    outcome = sample["closure_outcome"].to_numpy()
+    outcome = sample["closure_outcome"].replace(list(OTHER_OUTCOMES), "ander").to_numpy()
     causes = np.where(e, outcome, "0").astype(str)
     fit = cumulative_incidence(t, causes, conf_level=settings.conf_level, censor_code="0")
     problems = list(fit.problems)

@@ -14,7 +14,10 @@ import polars as pl
 
 from pipeline.contract import COLUMN_NAMES, PSEUDONYMISED_COLUMNS
 
-OUTCOMES = ("vermeden", "uithuisgezet", "ander")
+#: The four closure outcomes (competing events) of registration-format.md, "Definitions".
+OUTCOMES = ("vermeden", "uithuisgezet", "niet_vermeden", "onbekend")
+#: ``ander`` = the closures that are neither avoided nor an eviction (the last two together).
+OTHER_OUTCOMES = ("niet_vermeden", "onbekend")
 # The rules above in words, as results.json and the methods chapter record them. Fixed by
 # the registration format, so not a setting: another day would change every analysis.
 CUTOFF_RULES = {
@@ -59,7 +62,11 @@ def trajectories(valid: pl.DataFrame, year: int) -> pl.DataFrame:
       open_at_cutoff      in scope and not closed by the cut-off
       closed              closed by the cut-off (the event of time to closure)
       days_to_closure     datum_start -> closure, or -> cut-off when open (censored)
-      closure_outcome     vermeden / uithuisgezet / ander for closures by the cut-off
+      entry_days          for active rows: days from datum_start to max(datum_start, Y-01-01),
+                          the delayed entry of the period analysis (at risk on the days
+                          entry_days..days_to_closure of the scale "days since start")
+      closure_outcome     vermeden / uithuisgezet / niet_vermeden / onbekend for closures by
+                          the cut-off (OUTCOMES; ``ander`` = the last two together)
       eviction_avoided    for closures in Y with uithuiszetting_vermeden ja/nee: 1/0
       open_days_in_year   days of Y on which the trajectory was open, [start, closure)
     """
@@ -75,20 +82,25 @@ def trajectories(valid: pl.DataFrame, year: int) -> pl.DataFrame:
     outcome = (pl.when(closure.is_null()).then(None)
                .when(pl.col("afsluitreden") == "uithuisgezet").then(pl.lit("uithuisgezet"))
                .when(pl.col("uithuiszetting_vermeden") == "ja").then(pl.lit("vermeden"))
-               .otherwise(pl.lit("ander")))
+               .when(pl.col("uithuiszetting_vermeden") == "nee").then(pl.lit("niet_vermeden"))
+               .otherwise(pl.lit("onbekend")))
     closed_in_year = closure.is_not_null() & (closure >= first)
     # Open on day d when start <= d < closure (or up to and including the cut-off when open).
     end_exclusive = pl.coalesce(closure, pl.lit(last + dt.timedelta(days=1)))
     overlap = (pl.min_horizontal(end_exclusive, pl.lit(last + dt.timedelta(days=1)))
                - pl.max_horizontal(start, pl.lit(first))).dt.total_days()
+    active = in_scope & (closure.is_null() | (closure >= first))
     return frame.with_columns(
-        (in_scope & (closure.is_null() | (closure >= first))).alias("active"),
+        active.alias("active"),
         (in_scope & closed_in_year).alias("closed_in_year"),
         (in_scope & closure.is_null()).alias("open_at_cutoff"),
         (in_scope & closure.is_not_null()).alias("closed"),
         pl.when(in_scope)
         .then((pl.coalesce(closure, pl.lit(last)) - start).dt.total_days())
         .alias("days_to_closure"),
+        pl.when(active)
+        .then((pl.max_horizontal(start, pl.lit(first)) - start).dt.total_days())
+        .alias("entry_days"),
         pl.when(in_scope).then(outcome).alias("closure_outcome"),
         pl.when(in_scope & closed_in_year
                 & pl.col("uithuiszetting_vermeden").is_in(["ja", "nee"]))

@@ -70,12 +70,15 @@ def test_closed_before_the_year_is_in_survival_sample_but_not_active(year_2012) 
     row = year_2012["closed_before_year"]
     assert row["in_scope"] and row["closed"] and not row["active"]
     assert not row["closed_in_year"] and row["eviction_avoided"] is None
-    assert row["closure_outcome"] == "ander" and row["open_days_in_year"] == 0
+    assert row["closure_outcome"] == "niet_vermeden" and row["open_days_in_year"] == 0
+    assert row["entry_days"] is None  # not in the period analysis of 2012
 
 
 def test_carried_in_and_closed_on_new_year(year_2012) -> None:
     row = year_2012["carried_in_closed"]
     assert row["active"] and row["closed_in_year"]
+    # enters the period analysis on 1 January 2012 and leaves the same day, closed
+    assert row["entry_days"] == row["days_to_closure"] == (D(2012, 1, 1) - D(2011, 10, 1)).days
     assert row["closure_outcome"] == "uithuisgezet" and row["eviction_avoided"] == 0
     assert row["open_days_in_year"] == 0  # closed on 1 January: not open that day
 
@@ -84,6 +87,7 @@ def test_long_open_trajectory(year_2012) -> None:
     row = year_2012["open_long"]
     assert row["active"] and row["open_at_cutoff"] and row["open_days_in_year"] == 366
     assert row["days_to_closure"] == (D(2012, 12, 31) - D(2010, 5, 5)).days
+    assert row["entry_days"] == (D(2012, 1, 1) - D(2010, 5, 5)).days
 
 
 def test_start_on_cutoff_day(year_2012) -> None:
@@ -94,8 +98,10 @@ def test_start_on_cutoff_day(year_2012) -> None:
 
 def test_unknown_outcome_excluded_from_binary_but_counted_as_other(year_2012) -> None:
     unknown, not_avoided = year_2012["closed_unknown"], year_2012["closed_not_avoided"]
-    assert unknown["eviction_avoided"] is None and unknown["closure_outcome"] == "ander"
-    assert not_avoided["eviction_avoided"] == 0 and not_avoided["closure_outcome"] == "ander"
+    assert unknown["eviction_avoided"] is None and unknown["closure_outcome"] == "onbekend"
+    assert not_avoided["eviction_avoided"] == 0
+    assert not_avoided["closure_outcome"] == "niet_vermeden"
+    assert unknown["entry_days"] == not_avoided["entry_days"] == 0  # started within 2012
 
 
 def test_counts() -> None:

@@ -293,3 +293,36 @@ def wald_table(terms: Sequence[str], coef, se, conf_level: float,
     return pl.DataFrame(data, schema={"term": pl.String}
                         | {k: pl.Float64 for k in data if k != "term"})
 
+
+
+def factor_tests(sources: Sequence[str], coef, cov) -> pl.DataFrame:
+    """Joint Wald test per multi-level factor: H0 all its level terms are 0.
+
+    Why: a factor with k levels has k-1 terms, and k-1 separate z-tests neither
+    answer "does this factor matter" nor hold their level together. The statistic
+    is b' V^-1 b over the factor's terms, chi-square with as many df as terms
+    (R ``car::Anova(type = 3, test = "Wald")``, Stata ``testparm``). ``sources``
+    names the input column of each coefficient (``Design.sources``); columns with
+    a single term (numeric, boolean, two-level) are left out: their z-test is it.
+    A non-invertible block gives NaN (the report shows "–").
+    """
+    from scipy import stats
+
+    coef = np.asarray(coef, dtype=float)
+    cov = np.asarray(cov, dtype=float)
+    rows: list[dict] = []
+    for factor in dict.fromkeys(sources):
+        idx = [i for i, s in enumerate(sources) if s == factor]
+        if len(idx) < 2:
+            continue
+        b, v = coef[idx], cov[np.ix_(idx, idx)]
+        try:
+            chi2 = float(b @ np.linalg.solve(v, b))
+        except np.linalg.LinAlgError:
+            chi2 = float("nan")
+        if not np.isfinite(chi2):
+            chi2 = float("nan")
+        rows.append({"factor": factor, "chi2": chi2, "df": len(idx),
+                     "p": float(stats.chi2.sf(chi2, len(idx))) if chi2 == chi2 else chi2})
+    return pl.DataFrame(rows, schema={"factor": pl.String, "chi2": pl.Float64,
+                                      "df": pl.Int64, "p": pl.Float64})
