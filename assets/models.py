@@ -22,6 +22,7 @@ from dagster import (
     asset,
 )
 
+from assets import keys
 from assets.locking import StoreYearLock
 from assets.partitions import reporting_years
 from assets.resources import EvaluationSettings
@@ -61,10 +62,10 @@ def _lr(result: dict) -> str:
 
 
 ASSET = {"partitions_def": reporting_years, "group_name": GROUP, "owners": OWNERS,
-         "io_manager_key": IO_MANAGER_KEY}
+         "io_manager_key": IO_MANAGER_KEY, "ins": keys.inputs("trajectories")}
 
 
-@asset(**ASSET, kinds={"numpy", "json"},
+@asset(**ASSET, name=keys.TIME_TO_CLOSURE, kinds={"numpy", "json"},
        description="Duur tot afsluiting: Kaplan-Meier (mediaan met 95%-BI, R survfit 'log') "
                    "over alle trajecten tot de peildatum en per profiel, log-rank per profiel.")
 def time_to_closure(context: AssetExecutionContext, trajectories: pl.DataFrame,
@@ -76,7 +77,7 @@ def time_to_closure(context: AssetExecutionContext, trajectories: pl.DataFrame,
         "profielen": len(result["by_group"]), **_problems(result)})
 
 
-@asset(**ASSET, kinds={"numpy", "json"},
+@asset(**ASSET, name=keys.CLOSURE_HAZARDS, kinds={"numpy", "json"},
        description="Cox-model van de afsluitkans (Efron, gestratificeerd per CAW) met de "
                    "toets op proportionele hazards (cox.zph) en de concordantie.")
 def closure_hazards(context: AssetExecutionContext, trajectories: pl.DataFrame,
@@ -88,7 +89,7 @@ def closure_hazards(context: AssetExecutionContext, trajectories: pl.DataFrame,
         "ph_toets_globaal_p": result["ph_test"]["global"]["p"], **_problems(result)})
 
 
-@asset(**ASSET, kinds={"numpy", "json"},
+@asset(**ASSET, name=keys.CLOSURE_OUTCOMES, kinds={"numpy", "json"},
        description="Afloop van de begeleiding als concurrerende uitkomsten (vermeden, "
                    "uithuisgezet, ander): cumulatieve incidentie volgens Aalen-Johansen.")
 def closure_outcomes(context: AssetExecutionContext, trajectories: pl.DataFrame,
@@ -100,7 +101,7 @@ def closure_outcomes(context: AssetExecutionContext, trajectories: pl.DataFrame,
         "vermeden_365_dagen": at.get(365), **_problems(result)})
 
 
-@asset(**ASSET, kinds={"statsmodels", "json"},
+@asset(**ASSET, name=keys.EVICTION_AVOIDANCE, kinds={"statsmodels", "json"},
        description="Logistisch model van 'uithuiszetting vermeden' bij de in het jaar "
                    "afgesloten trajecten met ja/nee; odds ratio's, robuust voor clustering "
                    "per CAW.")

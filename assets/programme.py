@@ -11,6 +11,7 @@ assets at once.
 import polars as pl
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
+from assets import keys
 from assets.models import IO_MANAGER_KEY
 from assets.partitions import reporting_years
 from assets.resources import EvaluationSettings, PwbSettings
@@ -19,10 +20,10 @@ from pipeline import allocation, indicators
 GROUP = "programma"
 OWNERS = ["team:pwb"]
 ASSET = {"partitions_def": reporting_years, "group_name": GROUP, "owners": OWNERS,
-         "io_manager_key": IO_MANAGER_KEY}
+         "io_manager_key": IO_MANAGER_KEY, "ins": keys.inputs("trajectories")}
 
 
-@asset(**ASSET, kinds={"polars", "json"},
+@asset(**ASSET, name=keys.PROGRAMME_INDICATORS, kinds={"polars", "json"},
        description="Programma-indicatoren per CAW-regio en voor het geheel: cliënten per VTE "
                    "tegen de norm van 27, gemiddelde caseload per VTE (20), duur (9 maanden), "
                    "wet van Little, huisbezoeken, doorverwijzing, nazorg, handelingsdoelen en "
@@ -48,7 +49,7 @@ def programme_indicators(context: AssetExecutionContext, trajectories: pl.DataFr
             for r in result["per_caw"]])})
 
 
-@asset(**ASSET, kinds={"polars", "json"},
+@asset(**ASSET, name=keys.NEED_SUPPLY, kinds={"polars", "json"},
        description="Nood tegenover aanbod per CAW-regio: verwachte uithuiszettingen (5% SVK, "
                    "1% SHM, 1,65% SHM in Gent en Antwerpen), nodige VTE aan 26,66 begeleidingen "
                    "per VTE, aanwezige VTE op de peildatum, dekkingsgraad, en de verdeling van "

@@ -16,6 +16,7 @@ from dagster import (
     multi_asset,
 )
 
+from assets import keys
 from assets.partitions import reporting_years
 from assets.resources import PwbSettings
 from pipeline.ingest import ingest, registration_files
@@ -30,22 +31,22 @@ CONTRACT_CHECK = "registratiecontract"
 
 @multi_asset(
     outs={
-        "registraties": AssetOut(
+        keys.REGISTRATIONS: AssetOut(
             description="Geldige registraties (gepseudonimiseerd, getypeerd), alle bestanden "
                         "van de levering.", group_name=GROUP, kinds={"polars", "parquet"},
             owners=OWNERS),
-        "quarantaine": AssetOut(
+        keys.QUARANTINE: AssetOut(
             description="Rijen die een regel van het registratieformaat breken: bestand, "
                         "regel, gebroken regels en melding (geen waarden).",
             group_name=GROUP, kinds={"polars", "parquet"}, owners=OWNERS),
-        "bestandsverslag": AssetOut(
+        keys.FILE_REPORT: AssetOut(
             description="Per bestand: rijen in, geldig, in quarantaine, of geweigerd en "
                         "waarom.", group_name=GROUP, kinds={"polars", "parquet"},
             owners=OWNERS),
     },
     partitions_def=reporting_years,
     check_specs=[AssetCheckSpec(
-        CONTRACT_CHECK, asset="registraties", blocking=True,
+        CONTRACT_CHECK, asset=keys.REGISTRATIONS, blocking=True,
         description="De Great Expectations-suite 'registraties' liep op alle rijen, en de "
                     "quarantaine bevat per regel precies de rijen die GX afkeurt.")],
     compute_kind="great_expectations",
@@ -58,23 +59,23 @@ def validated_registrations(context: AssetExecutionContext, settings: PwbSetting
     for f in validated.files:  # name and reason only: messages never hold a cell value
         if f.rejected:
             context.log.warning(f"Bestand geweigerd: {f.message}")
-    yield Output(validated.valid, "registraties", metadata={
+    yield Output(validated.valid, keys.REGISTRATIONS, metadata={
         "rijen_in": validated.rows_in, "rijen_geldig": validated.rows_valid,
         "rijen_quarantaine": validated.rows_quarantined,
         "bestanden": len(validated.files), "bestanden_geweigerd": validated.files_rejected,
         "verwachtingen": validated.suite.evaluated,
         "gebroken_regels": MetadataValue.json(rules),
         "great_expectations": validated.suite.gx_version})
-    yield Output(validated.quarantine, "quarantaine",
+    yield Output(validated.quarantine, keys.QUARANTINE,
                  metadata={"rijen": validated.rows_quarantined})
-    yield Output(validated.files_frame(), "bestandsverslag", metadata={
+    yield Output(validated.files_frame(), keys.FILE_REPORT, metadata={
         "bestanden": len(validated.files),
         "geweigerd": MetadataValue.json(
             {f.file: f.rule for f in validated.files if f.rejected}),
         "geweigerd_waarom": MetadataValue.md("\n".join(
             f"- {f.message}" for f in validated.files if f.rejected) or "geen")})
     yield AssetCheckResult(
-        check_name=CONTRACT_CHECK, asset_key="registraties", passed=validated.gx_agrees,
+        check_name=CONTRACT_CHECK, asset_key=keys.REGISTRATIONS, passed=validated.gx_agrees,
         severity=AssetCheckSeverity.ERROR,
         metadata={"verwachtingen": validated.suite.evaluated,
                   "verwachtingen_met_afwijkingen": validated.suite.failed,
@@ -85,8 +86,8 @@ def validated_registrations(context: AssetExecutionContext, settings: PwbSetting
                   "great_expectations": validated.suite.gx_version})
 
 
-@asset(partitions_def=reporting_years, group_name=GROUP, kinds={"polars", "parquet"},
-       owners=OWNERS,
+@asset(name=keys.TRAJECTORIES, partitions_def=reporting_years, group_name=GROUP,
+       kinds={"polars", "parquet"}, owners=OWNERS,
        description="Trajecten van het registratiejaar volgens de jaardefinities: peildatum "
                    "31/12, afkapping, actief, afgesloten, open, duur en afloop.")
 def trajectories(context: AssetExecutionContext, registraties: pl.DataFrame) -> Output:

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
+from assets import keys
 from assets.partitions import reporting_years
 from assets.resources import EvaluationSettings, PwbSettings
 from pipeline import outputs
@@ -31,8 +32,10 @@ class RapportConfig(Config):
     languages: list[str] = ["nl"]
 
 
-@asset(partitions_def=reporting_years, group_name="rapport", kinds={"html", "json"},
-       owners=["team:pwb"],
+@asset(name=keys.ANNUAL_REPORT, partitions_def=reporting_years, group_name="rapport",
+       kinds={"html", "json"}, owners=["team:pwb"],
+       ins=keys.inputs("trajectories", "time_to_closure", "closure_hazards", "closure_outcomes",
+                       "eviction_avoidance", "programme_indicators", "need_supply"),
        description="Jaarresultaten: results.json, quarantaine.csv en rapport.html in OUT/jaar.")
 def jaarrapport(context: AssetExecutionContext, config: RapportConfig, settings: PwbSettings,
                 evaluation: EvaluationSettings,

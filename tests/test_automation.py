@@ -121,7 +121,7 @@ def test_schedule_runs_the_previous_year_on_1_february() -> None:
     assert request.partition_key == "2026" and request.run_key == "jaar-2026"
     job = defs.resolve_job_def("jaarevaluatie")
     assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} >= {
-        "registraties", "trajectories", "closure_hazards", "need_supply", "jaarrapport"}
+        "registraties", "trajecten", "afsluitingsmodel", "nood_aanbod", "jaarrapport"}
 
 
 def test_schedule_moment_is_configurable() -> None:

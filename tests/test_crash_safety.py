@@ -300,7 +300,7 @@ def test_kill_during_ingest(world: World) -> None:
 
 def test_kill_after_store_written_before_outputs(world: World) -> None:
     inodes = _inodes(world.out / YEAR)
-    trajectories = world.store / "trajectories" / f"{YEAR}.parquet"
+    trajectories = world.store / "trajecten" / f"{YEAR}.parquet"
     before = {p: _ino(p) for p in (world.store / "registraties" / f"{YEAR}.parquet",
                                    trajectories)}
     run = world.start()

@@ -130,9 +130,9 @@ ASSET_NODES = """{ assetNodes { assetKey { path } description groupName kinds
 def test_assets_carry_description_group_owner_and_kinds(ui) -> None:
     query = ui[0]
     nodes = {"/".join(n["assetKey"]["path"]): n for n in query(ASSET_NODES)["assetNodes"]}
-    assert set(nodes) == {"registraties", "quarantaine", "bestandsverslag", "trajectories",
-                          "time_to_closure", "closure_hazards", "closure_outcomes",
-                          "eviction_avoidance", "programme_indicators", "need_supply",
+    assert set(nodes) == {"registraties", "quarantaine", "bestandsverslag", "trajecten",
+                          "duur_tot_afsluiting", "afsluitingsmodel", "afsluitingsuitkomsten",
+                          "uithuiszetting_vermeden", "programma_indicatoren", "nood_aanbod",
                           "jaarrapport"}
     for name, node in nodes.items():
         assert len(node["description"] or "") > 40, name
@@ -232,12 +232,12 @@ def test_materialisation_metadata_in_the_ui(backfilled) -> None:
     assert sum(rules.values()) >= registrations["rijen_quarantaine"]  # a row may break two
     assert (not rules) == (registrations["rijen_quarantaine"] == 0)
     assert registrations["rijen"] == registrations["rijen_geldig"]  # written by the IO manager
-    trajectories = _metadata(query, "trajectories", "2013")
+    trajectories = _metadata(query, "trajecten", "2013")
     assert trajectories["active"] > 80
-    cox = _metadata(query, "closure_hazards", "2013")
+    cox = _metadata(query, "afsluitingsmodel", "2013")
     assert 0.5 < cox["concordantie"] < 1 and cox["lr_toets"].startswith("chi2 = ")
     assert cox["n"] > 80
-    logistic = _metadata(query, "eviction_avoidance", "2013")
+    logistic = _metadata(query, "uithuiszetting_vermeden", "2013")
     assert logistic["cov_type"].startswith("cluster") and 0 < logistic["aandeel_vermeden"] < 1
     report = _metadata(query, "jaarrapport", "2013")
     assert report["rapport"] == (root / "out" / "2013" / "rapport.html").resolve().as_uri()

@@ -238,7 +238,7 @@ def test_model_input_has_one_canonical_order(runs) -> None:
     def stored(run: str, asset: str) -> pl.DataFrame:
         return pl.read_parquet(runs[run].parents[1] / "store" / asset / f"{YEAR}.parquet")
 
-    first, shuffled = stored("first", "trajectories"), stored("shuffled", "trajectories")
+    first, shuffled = stored("first", "trajecten"), stored("shuffled", "trajecten")
     assert first.height > 2500
     assert not first["bron_regel"].equals(shuffled["bron_regel"])
     assert first.drop(where).equals(shuffled.drop(where))
@@ -253,7 +253,7 @@ def test_models_see_one_order_at_full_precision(runs) -> None:
     Without the canonical order their coefficients differ in the last bits (about
     1e-15) between two orders of the same rows.
     """
-    stored = pl.read_parquet(runs["first"].parents[1] / "store" / "trajectories"
+    stored = pl.read_parquet(runs["first"].parents[1] / "store" / "trajecten"
                              / f"{YEAR}.parquet")
     valid = stored.select("rij_id", *COLUMN_NAMES, "bron_bestand", "bron_regel")
     rekeyed = pseudonymise(valid, PSEUDONYMISED_COLUMNS, b"another-key-0123456789")

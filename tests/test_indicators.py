@@ -388,17 +388,17 @@ def test_assets_store_what_the_functions_return(materialised) -> None:
 
     result, root = materialised
     assert result.success
-    traj = pl.read_parquet(root / "store" / "trajectories" / "2013.parquet")
+    traj = pl.read_parquet(root / "store" / "trajecten" / "2013.parquet")
     reference = load_reference()
-    stored = json.loads((root / "store" / "programme_indicators" / "2013.json").read_text())
+    stored = json.loads((root / "store" / "programma_indicatoren" / "2013.json").read_text())
     assert stored == json.loads(json.dumps(programme_indicators(traj, reference, 2013)))
     assert stored["overall"]["active"] == 7 and len(stored["per_caw"]) == 10
-    stored = json.loads((root / "store" / "need_supply" / "2013.json").read_text())
+    stored = json.loads((root / "store" / "nood_aanbod" / "2013.json").read_text())
     assert stored == json.loads(json.dumps(need_supply(reference, 2013, trajectories=traj)))
     meta = {m.asset_key.to_user_string(): m.metadata
             for m in (e.materialization for e in result.get_asset_materialization_events())}
-    assert meta["programme_indicators"]["regio_s_volgens_norm"].value == 0
-    assert meta["need_supply"]["scenario_s"].value[0]["vte"] == 7.88
+    assert meta["programma_indicatoren"]["regio_s_volgens_norm"].value == 0
+    assert meta["nood_aanbod"]["scenario_s"].value[0]["vte"] == 7.88
 
 
 def test_asset_definitions() -> None:
@@ -410,5 +410,5 @@ def test_asset_definitions() -> None:
         assert spec.specs_by_key[key].owners == ["team:pwb"]
         assert spec.partitions_def is not None
         assert "polars" in spec.specs_by_key[key].kinds
-    assert {k.to_user_string() for k in programme_indicators.dependency_keys} == {"trajectories"}
+    assert {k.to_user_string() for k in programme_indicators.dependency_keys} == {"trajecten"}
 

@@ -315,15 +315,15 @@ def materialised(tmp_path_factory: pytest.TempPathFactory):
 def test_materialised_assets_store_the_model_dicts(materialised) -> None:
     result, root = materialised
     assert result.success
-    traj = pl.read_parquet(root / "store" / "trajectories" / "2012.parquet")
+    traj = pl.read_parquet(root / "store" / "trajecten" / "2012.parquet")
     settings = ModelSettings(cox_strata=())
-    for name, function in [("time_to_closure", models.time_to_closure),
-                           ("closure_hazards", models.cox_model),
-                           ("closure_outcomes", models.closure_incidence),
-                           ("eviction_avoidance", models.eviction_model)]:
+    for name, function in [("duur_tot_afsluiting", models.time_to_closure),
+                           ("afsluitingsmodel", models.cox_model),
+                           ("afsluitingsuitkomsten", models.closure_incidence),
+                           ("uithuiszetting_vermeden", models.eviction_model)]:
         stored = json.loads((root / "store" / name / "2012.json").read_text())
         assert stored == json.loads(dump(function(traj, settings))), name
-    cox = json.loads((root / "store" / "closure_hazards" / "2012.json").read_text())
+    cox = json.loads((root / "store" / "afsluitingsmodel" / "2012.json").read_text())
     assert cox["strata"] == [] and cox["n"] > 100 and len(cox["terms"]) >= 8
 
 
@@ -332,11 +332,11 @@ def test_materialisation_metadata(materialised) -> None:
     meta = {m.asset_key.to_user_string(): m.metadata
             for m in result.get_asset_materialization_events()
             for m in [m.materialization]}
-    assert meta["time_to_closure"]["mediaan_dagen"].value > 0
-    assert 0.5 < meta["closure_hazards"]["concordantie"].value < 1
-    assert meta["closure_hazards"]["lr_toets"].value.startswith("chi2 = ")
-    assert meta["eviction_avoidance"]["cov_type"].value.startswith("cluster")
-    assert meta["closure_outcomes"]["problemen"].value == 0
+    assert meta["duur_tot_afsluiting"]["mediaan_dagen"].value > 0
+    assert 0.5 < meta["afsluitingsmodel"]["concordantie"].value < 1
+    assert meta["afsluitingsmodel"]["lr_toets"].value.startswith("chi2 = ")
+    assert meta["uithuiszetting_vermeden"]["cov_type"].value.startswith("cluster")
+    assert meta["afsluitingsuitkomsten"]["problemen"].value == 0
 
 
 def test_resource_defaults_equal_model_settings() -> None:

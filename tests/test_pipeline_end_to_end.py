@@ -48,9 +48,9 @@ def materialised(delivery: Path, tmp_path_factory: pytest.TempPathFactory):
 
 def test_definitions_load() -> None:
     assert {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()} == \
-        {"registraties", "quarantaine", "bestandsverslag", "trajectories", "jaarrapport",
-         "time_to_closure", "closure_hazards", "closure_outcomes", "eviction_avoidance",
-         "programme_indicators", "need_supply"}
+        {"registraties", "quarantaine", "bestandsverslag", "trajecten", "jaarrapport",
+         "duur_tot_afsluiting", "afsluitingsmodel", "afsluitingsuitkomsten",
+         "uithuiszetting_vermeden", "programma_indicatoren", "nood_aanbod"}
 
 
 def test_materialisation_with_blocking_check(materialised) -> None:

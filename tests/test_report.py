@@ -74,7 +74,7 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     assert done.returncode == 0, done.stderr
     folder = root / "out" / str(YEAR)
     results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    trajectories = pl.read_parquet(root / "store" / "trajectories" / f"{YEAR}.parquet")
+    trajectories = pl.read_parquet(root / "store" / "trajecten" / f"{YEAR}.parquet")
     quarantine = pl.read_parquet(root / "store" / "quarantaine" / f"{YEAR}.parquet")
     regions = load_reference(None).regions["caw"].to_list()
     return SimpleNamespace(
