@@ -18,6 +18,17 @@ a different median rule; we follow ``survfit`` (R survival 3.x) exactly:
   that flat, as ``quantile.survfit``/``print.survfit``. The median's interval
   is where the lower and the upper confidence limits cross 0.5; a limit that
   never crosses is ``nan`` (R's NA).
+
+Delayed entry (left truncation), ``entry=``: the counting-process form
+``survfit(Surv(entry, exit, event) ~ 1)``. A row is at risk at t when
+entry < t <= exit (R's (start, stop] interval; entry < exit is required, as R
+does). The timeline holds the distinct exit times only (entries are no time
+points, as in R); n_risk(t) = #{exit >= t} - #{entry >= t}. Everything else
+(Greenwood, limits, median) is unchanged, and without ``entry`` the result is
+exactly the one without delayed entry. Callers on whole days with "at risk on
+days e..x inclusive" pass entry = e - 0.5. With delayed entry the risk set can
+empty early while later rows still enter; the curve then stays at 0 (R does the
+same) and ``problems`` says so.
 """
 
 from __future__ import annotations
@@ -75,8 +86,12 @@ class KaplanMeierResult:
         )
 
 
-def risk_table(durations, events):
-    """Distinct times with numbers at risk, events and censorings (vectorised)."""
+def risk_table(durations, events, entry=None):
+    """Distinct times with numbers at risk, events and censorings (vectorised).
+
+    With ``entry`` (delayed entry, see the module docstring) a row counts at risk
+    at t only when entry < t; ``entry`` must hold no missing values.
+    """
     t = np.asarray(durations, dtype=float)
     e = np.asarray(events).astype(bool)
     if t.shape != e.shape:
@@ -86,30 +101,60 @@ def risk_table(durations, events):
     n_total = np.bincount(inv, minlength=timeline.size).astype(float)
     n_censor = n_total - n_event
     n_risk = np.cumsum(n_total[::-1])[::-1]
+    if entry is not None:
+        start = np.sort(np.asarray(entry, dtype=float))
+        if start.shape != t.shape:
+            raise ValueError("entry and durations differ in length")
+        # rows not yet entered at t_j: entry >= t_j
+        n_risk = n_risk - (start.size - np.searchsorted(start, timeline, side="left"))
     return timeline, n_risk, n_event, n_censor
 
 
-def kaplan_meier(durations, events, *, conf_level: float = 0.95, conf_type: str = "log"):
-    """Kaplan-Meier estimate with confidence limits and median (see module docstring)."""
+def _clean(t: np.ndarray, e: np.ndarray, entry, problems: list[str]):
+    """Drop rows with a missing time, status or entry (counted); check the intervals."""
+    start = None if entry is None else np.asarray(entry, dtype=float)
+    if start is not None and start.shape != t.shape:
+        raise ValueError("entry and durations differ in length")
+    ok = ~np.isnan(t)
+    if e.dtype.kind == "f":
+        ok &= ~np.isnan(e)
+    if start is not None:
+        ok &= ~np.isnan(start)
+    if not ok.all():
+        what = "time, status or entry" if start is not None else "time or status"
+        problems.append(f"{int((~ok).sum())} row(s) with a missing {what} left out")
+        t, e = t[ok], e[ok]
+        start = None if start is None else start[ok]
+    if start is not None and np.any(start >= t):
+        raise ValueError("entry must lie before the exit time (entry < exit, as R's Surv)")
+    return t, e, start
+
+
+def kaplan_meier(durations, events, *, entry=None, conf_level: float = 0.95,
+                 conf_type: str = "log"):
+    """Kaplan-Meier estimate with confidence limits and median (see module docstring).
+
+    ``entry``: optional delayed-entry times (R ``Surv(entry, exit, event)``).
+    """
     if conf_type not in CONF_TYPES:
         raise ValueError(f"conf_type must be one of {CONF_TYPES}")
     t = np.asarray(durations, dtype=float)
     e = np.asarray(events)
     problems: list[str] = []
-    ok = ~np.isnan(t)
-    if e.dtype.kind == "f":
-        ok &= ~np.isnan(e)
-    if not ok.all():
-        problems.append(f"{int((~ok).sum())} row(s) with a missing time or status left out")
-        t, e = t[ok], e[ok]
+    t, e, start = _clean(t, e, entry, problems)
     if np.any(t < 0):
         raise ValueError("negative durations")
     e = e.astype(bool)
-    timeline, n_risk, n_event, n_censor = risk_table(t, e)
+    timeline, n_risk, n_event, n_censor = risk_table(t, e, start)
     if t.size == 0:
         problems.append("no observations")
     elif not e.any():
         problems.append("no events: the curve stays at 1 and the median is not reached")
+    if start is not None:
+        emptied = np.flatnonzero((n_risk == n_event) & (n_event > 0))
+        if emptied.size and emptied[0] < timeline.size - 1:
+            problems.append(f"the risk set emptied at t={timeline[emptied[0]]:g} while later "
+                            f"rows still entered: the curve stays at 0 from there")
 
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1.0 - n_event / n_risk)
