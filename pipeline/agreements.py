@@ -34,7 +34,8 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.indicators import TOTAL, norms_of, num, ratio
+from pipeline.measures import TOTAL, norms_of, ratio
+from pipeline.numbers import num
 from pipeline.reference import Reference
 from pipeline.years import cutoff
 

@@ -33,48 +33,18 @@ Decisions, stated once:
 from __future__ import annotations
 
 import datetime as dt
-import math
-from statistics import NormalDist
 from typing import Any
 
 import polars as pl
 
+from pipeline.agreements import agreement_coverage, extra_fte_effect
+from pipeline.measures import TOTAL, norms_of, ratio, wilson
 from pipeline.numbers import num
 from pipeline.reference import Reference
 from pipeline.years import cutoff
 
 DAYS_PER_MONTH = 365.25 / 12
-TOTAL = "TOTAAL"  # the caw of the overall row
 GOALS = ("bereikt", "gedeeltelijk", "niet_bereikt")
-
-
-def ratio(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None or b == 0 else num(a / b)
-
-
-def wilson(successes: int, n: int, conf: float = 0.95) -> list[float | None]:
-    """Wilson score interval [lower, upper] for successes/n (Wilson 1927; Newcombe 1998).
-
-    Why Wilson: it keeps its coverage for small n and shares near 0 or 1, where
-    regional counts often are; the Wald interval does not. [None, None] when n = 0.
-    """
-    if n <= 0:
-        return [None, None]
-    z = NormalDist().inv_cdf(0.5 + conf / 2)
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    lower = 0.0 if successes == 0 else max(0.0, centre - half)
-    upper = 1.0 if successes == n else min(1.0, centre + half)
-    return [num(lower), num(upper)]
-
-
-def norms_of(reference: Reference) -> dict[str, float]:
-    """The circular's norms from the reference (its normen.csv is the one place they live)."""
-    return {k: reference.norms[k] for k in ("clienten_per_vte", "gelijktijdig_per_vte",
-                                            "gemiddelde_duur_maanden",
-                                            "begeleidingen_per_vte_per_jaar")}
 
 
 def _aggregations(first: dt.date) -> list[pl.Expr]:
@@ -243,8 +213,6 @@ def re_referral(traj: pl.DataFrame, year: int) -> dict[str, Any]:
 def programme_indicators(traj: pl.DataFrame, reference: Reference, year: int
                          ) -> dict[str, Any]:
     """Everything `indicators` of results.json holds for reporting year `year`."""
-    from pipeline.agreements import agreement_coverage, extra_fte_effect
-
     per_caw, overall = activity(traj, reference, year)
     norms = norms_of(reference)
     return {
