@@ -10,6 +10,15 @@ reference.
 Conventions
 -----------
 * Ties: ``"efron"`` (default, as R ``coxph``) or ``"breslow"``.
+* Delayed entry (left truncation, counting-process data): with an ``entry``
+  column a row is at risk at time t when entry < t <= time, as R
+  ``coxph(Surv(entry, time, event))`` (the (start, stop] convention: a row
+  entering at t is not at risk at t). For whole days at risk on the days
+  a..b inclusive, pass entry = a - 0.5 (R ``Surv(a - 0.5, b, event)``);
+  :mod:`pipeline.outcome_models` does so. Risk-set sums are the sums over
+  time >= t less the sums over entry >= t, each a cumulative sum over the
+  sorted groups (no loop over times). Without ``entry`` the computation is
+  exactly the one without delayed entry (the same operations, the same bits).
 * Strata: one or more columns; their cross-classification gives separate
   baseline hazards (R ``strata()``); no coefficients for them.
 * Fit: Newton-Raphson from beta = 0 with step halving, converged when the
@@ -27,7 +36,12 @@ Conventions
   (R's default: g = 1 - S(t-) from the pooled Kaplan-Meier curve), ``"rank"``,
   ``"identity"`` or ``"log"``. Per term (one df per coefficient, as
   ``cox.zph(terms=FALSE)``), per covariate (all levels of a categorical
-  together, as ``cox.zph``'s default), and global.
+  together, as ``cox.zph``'s default), and global. With delayed entry the
+  same test on the counting-process risk sets, the km transform from the
+  pooled delayed-entry Kaplan-Meier curve, as R ``cox.zph`` does for
+  ``Surv(start, stop, event)`` (tested against R for ``"km"``).
+* With delayed entry ``concordance`` is NaN: R counts only pairs in the same
+  risk set there, which this implementation does not do.
 
 Sparse data never crash the fit; ``problems`` says what happened:
 * no rows, or no events at all: no fit, every estimate NaN;
@@ -52,10 +66,9 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from .concordance import _harrell, _sort_by, concordance_index  # noqa: F401 (re-export)
 from .design import (
     build_design,
-    dense_codes,
-    distinct,
     independent_columns,
     wald_table,
     weighted_cross,
@@ -118,24 +131,6 @@ class CoxResult:
 # contiguous memory, and products go into one reused buffer.
 
 
-def _sort_by(*keys) -> np.ndarray:
-    """The permutation of ``np.lexsort(keys[::-1])`` (first key primary), faster.
-
-    One stable sort per key, the last key first. Small non-negative integer
-    and boolean keys (codes, time ranks) are sorted as int16, for which numpy's
-    stable sort is a radix sort.
-    """
-    order = np.arange(np.asarray(keys[0]).size)
-    for key in reversed(keys):
-        k = np.asarray(key)[order]
-        if k.dtype == bool:
-            k = k.astype(np.int16)
-        elif k.dtype.kind in "iu" and k.size and 0 <= k.min() and k.max() < 2**15:
-            k = k.astype(np.int16)
-        order = order[np.argsort(k, kind="stable")]
-    return order
-
-
 class _Sorted:
     """Rows sorted by (stratum, time, events first); groups are distinct (stratum, time).
 
@@ -145,9 +140,10 @@ class _Sorted:
     per event ("tie rank") and holds scalars only.
     """
 
-    def __init__(self, time, event, strata, xt):
+    def __init__(self, time, event, strata, xt, entry=None):
         # dense time ranks: sort as small integers, and the concordance needs them
         trank = np.unique(time, return_inverse=True)[1].reshape(-1)
+        self.entry = None if entry is None else entry[_sort_by(strata, trank, ~event)]
         order = _sort_by(strata, trank, ~event)
         self.t = time[order]
         self.trank = trank[order]
@@ -163,6 +159,45 @@ class _Sorted:
         self.d = np.add.reduceat(self.e, self.gstart)
         self._strata_bounds()
         self._event_layout()
+        self.late = None if entry is None else self._late_entries(self.entry)
+
+    def _late_entries(self, entry):
+        """Rows entering after their stratum's first time: (rows, last group before entry).
+
+        A row is at risk in the groups k..gid of its stratum, k the first group
+        with time > entry; it is subtracted from the time >= t sums of the
+        groups before k, so it is booked at group k - 1 (``at_risk``).
+        """
+        times = np.unique(self.t)
+        gkey = self.s[self.gstart].astype(np.int64) * (times.size + 1) + np.searchsorted(
+            times, self.t[self.gstart])
+        ekey = self.s.astype(np.int64) * (times.size + 1) + np.searchsorted(
+            times, entry, side="right")
+        first_at_risk = np.searchsorted(gkey, ekey, side="left")
+        rows = np.flatnonzero(first_at_risk > self.g_first[self.gid])
+        return rows, first_at_risk[rows] - 1
+
+    def at_risk(self, a):
+        """Per group: sums of ``a`` (last axis = rows) over the rows at risk at its time."""
+        rc = self.rev_cumsum(self.group_sums(a))
+        if self.late is None:
+            return rc
+        rows, before = self.late
+        if a.ndim == 1:
+            booked = np.bincount(before, weights=a[rows], minlength=self.ngroups)
+        else:
+            booked = np.stack([np.bincount(before, weights=row[rows], minlength=self.ngroups)
+                               for row in a])
+        return rc - self.rev_cumsum(booked)
+
+    def risk_set_totals(self, a_groups):
+        """Per row: sum of ``a_groups`` (one value per group) over the groups it is at risk in."""
+        cs = self.cumsum(a_groups)
+        c = cs[self.gid]
+        if self.late is not None:
+            rows, before = self.late
+            c[rows] -= cs[before]
+        return c
 
     def _strata_bounds(self):
         """First group of each group's stratum and first group of the next one."""
@@ -250,7 +285,7 @@ class _RiskSets:
         shift = eta.max() if eta.size else 0.0  # exp() cannot overflow
         self.w = np.exp(eta - shift)
         self.frac = srt.frac_efron if efron else np.zeros(srt.rank_group.size)
-        r0 = srt.rev_cumsum(srt.group_sums(self.w))[srt.ev_groups]
+        r0 = srt.at_risk(self.w)[srt.ev_groups]
         d0 = srt.event_sums(self.w)
         self.denom = r0[srt.rank_group] - self.frac * d0[srt.rank_group]
         # sum over events of (eta - shift), with sum eta = beta . (sum of their x)
@@ -263,7 +298,7 @@ class _RiskSets:
         if self._r1 is None:
             srt = self.srt
             wx = srt.weighted_rows(self.w)
-            self._r1 = srt.rev_cumsum(srt.group_sums(wx))[:, srt.ev_groups]
+            self._r1 = srt.at_risk(wx)[:, srt.ev_groups]
             self._d1 = srt.event_sums(wx)
         return self._r1, self._d1
 
@@ -301,7 +336,7 @@ class _RiskSets:
                                                     inv2, f * inv2, f * f * inv2]))
         a_all = np.zeros(srt.ngroups)
         a_all[srt.ev_groups] = a
-        c = srt.cumsum(a_all)[srt.gid]  # A summed over the risk sets each row is in
+        c = srt.risk_set_totals(a_all)  # A summed over the risk sets each row is in
         c[srt.ev_rows] -= b[srt.rank_group]  # event rows and tie ranks run in the same order
         first = srt.weighted_gram(self.w * c)
         cross = (r1 * rd) @ d1.T
@@ -343,115 +378,19 @@ def _fit(srt: _Sorted, efron: bool, max_iter: int = 50, eps: float = 1e-10):
 
 
 # ----------------------------------------------------------------------------
-# concordance
-
-
-def _block_bounds(new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per position, start and end (exclusive) of its block; ``new`` marks block starts."""
-    starts = np.flatnonzero(new)
-    block = np.cumsum(new) - 1
-    ends = np.r_[starts[1:], new.size]
-    return starts[block], ends[block]
-
-
-def _prefix_below(values: np.ndarray, ends: np.ndarray, limits: np.ndarray) -> np.ndarray:
-    """For every query q: how many of ``values[:ends[q]]`` are below ``limits[q]``.
-
-    ``values`` are non-negative integers. All queries at once in
-    O((n + queries) log(max value)) whole-array operations, with a wavelet
-    matrix (Claude, Navarro & Ordonez 2015) built and queried level by level:
-
-    At each bit, most significant first, the values are stably partitioned by
-    that bit (zeros first). For one query, the values of its prefix that agree
-    with the limit on the bits seen so far stay a contiguous range [lo, hi).
-    Where the limit's bit is 1, the range's zeros are below the limit (counted)
-    and the range moves on with its ones; where it is 0, with its zeros. Each
-    end of the range moves on by itself (to its number of zeros before it, or
-    past all zeros by its number of ones), so the count is the sum over the
-    levels of zeros_before(hi) - zeros_before(lo). Every lo starts at 0 and
-    its path depends on the limit only: it is tracked once per distinct limit.
-    """
-    n = values.size
-    itype = np.int32 if n < 2**31 - 1 else np.int64  # positions: int32 halves the traffic
-    limits = np.asarray(limits, dtype=np.int64)
-    each, which = distinct(limits)
-    pos = np.concatenate([ends, np.zeros(each.size, dtype=itype)]).astype(itype)
-    lim = np.concatenate([limits, each])
-    vals = np.asarray(values, dtype=np.int64)
-    counted = np.zeros(pos.size, dtype=np.int64)
-    zeros_before = np.zeros(n + 1, dtype=itype)
-    for b in reversed(range(int(max(vals.max(initial=0), lim.max(initial=0))).bit_length())):
-        is_zero = ((vals >> b) & 1) == 0
-        np.cumsum(is_zero, out=zeros_before[1:])
-        z = zeros_before[pos]
-        limit_one = ((lim >> b) & 1) == 1
-        counted += np.where(limit_one, z, 0)
-        pos = np.where(limit_one, zeros_before[-1] + (pos - z), z)
-        vals = np.concatenate((vals[is_zero], vals[~is_zero]))
-    q = limits.size
-    return counted[:q] - counted[q:][which]
-
-
-def concordance_index(time, event, risk, strata=None) -> float:
-    """Harrell's C (R ``concordance`` conventions, see module docstring).
-
-    A higher ``risk`` predicts a shorter time. O(n log n), see ``_harrell``.
-    """
-    t = np.asarray(time, dtype=float)
-    e = np.asarray(event).astype(bool)
-    r = np.asarray(risk, dtype=float)
-    if not e.any():
-        return float("nan")
-    s = np.zeros(t.size, dtype=np.int64) if strata is None else dense_codes(strata)
-    return _harrell(distinct(t)[1], e, r, s)
-
-
-def _harrell(time_rank, event, risk, stratum) -> float:
-    """Harrell's C from dense time ranks, event flags, risks and stratum codes.
-
-    A row j is comparable with an event i of its stratum when it outlives i:
-    with key = 2 time rank + 1 if censored, exactly when key_j > key_i (a
-    later time, or the same time and censored). Sorted by (stratum, risk), the
-    rows of i's stratum with a lower, the same and a higher risk are three
-    consecutive ranges of positions, so each count is "how many keys above
-    key_i in a range": differences of prefix counts, which ``_prefix_below``
-    gives for all events at once (no loop over times).
-    """
-    key = 2 * np.asarray(time_rank, dtype=np.int64) + ~event
-    order = _sort_by(stratum, risk)
-    s_o, r_o, key_o, ev = stratum[order], risk[order], key[order], event[order]
-    new_stratum = np.r_[True, s_o[1:] != s_o[:-1]]
-    new_tie = new_stratum | np.r_[True, r_o[1:] != r_o[:-1]]
-    stratum_start, stratum_end = (b[ev] for b in _block_bounds(new_stratum))
-    tie_start, tie_end = (b[ev] for b in _block_bounds(new_tie))
-    limit = key_o[ev] + 1  # rows with key < limit are not comparable with event i
-    # the stratum bounds repeat for every event of a stratum and key: ask once per pair
-    stratum_ev = (np.cumsum(new_stratum) - 1)[ev]
-    pairs, pair = distinct(stratum_ev * (int(limit.max()) + 1) + limit)
-    first = np.zeros(pairs.size, dtype=np.int64)
-    first[pair] = np.arange(pair.size)  # an event of each pair (any one will do)
-    m, u = limit.size, first.size
-    below = _prefix_below(
-        key_o,
-        np.concatenate([tie_start, tie_end, stratum_start[first], stratum_end[first]]),
-        np.concatenate([limit, limit, limit[first], limit[first]]),
-    )
-    at_tie_start, at_tie_end = below[:m], below[m:2 * m]
-    at_stratum_start, at_stratum_end = below[2 * m:2 * m + u][pair], below[2 * m + u:][pair]
-    # comparable rows (key > key_i) with a lower, the same and a higher risk
-    lower = (tie_start - stratum_start) - (at_tie_start - at_stratum_start)
-    tied = (tie_end - tie_start) - (at_tie_end - at_tie_start)
-    higher = (stratum_end - tie_end) - (at_stratum_end - at_tie_end)
-    conc, tie, disc = float(lower.sum()), float(tied.sum()), float(higher.sum())
-    denom = conc + disc + tie
-    return float((conc + tie / 2) / denom) if denom > 0 else float("nan")
-
-
-# ----------------------------------------------------------------------------
 # PH test
 
 
-def _ph_transform(time, event, kind: str) -> np.ndarray:
+def _ph_transform(time, event, kind: str, entry=None) -> np.ndarray:
+    if kind == "km" and entry is not None:  # pooled Kaplan-Meier with delayed entry
+        timeline = np.unique(time[event])
+        exits, entries = np.sort(time), np.sort(entry)
+        n_risk = ((exits.size - np.searchsorted(exits, timeline, side="left"))
+                  - (entries.size - np.searchsorted(entries, timeline, side="left")))
+        n_event = np.bincount(np.searchsorted(timeline, time[event]), minlength=timeline.size)
+        surv = np.cumprod(1.0 - n_event / n_risk)
+        idx = np.searchsorted(timeline, time, side="left")
+        return 1.0 - np.concatenate(([1.0], surv))[idx]
     if kind == "identity":
         return time.astype(float)
     if kind == "log":
@@ -466,8 +405,8 @@ def _ph_transform(time, event, kind: str) -> np.ndarray:
     return 1.0 - np.concatenate(([1.0], surv))[idx]
 
 
-def _ph_test(srt: _Sorted, risk: _RiskSets, info, terms, sources, transform):
-    g_all = _ph_transform(srt.t, srt.e.astype(bool), transform)
+def _ph_test(srt: _Sorted, risk: _RiskSets, info, terms, sources, transform, entry=None):
+    g_all = _ph_transform(srt.t, srt.e.astype(bool), transform, entry)
     g_all = g_all - g_all[srt.ev_rows].mean()
     g_ev = g_all[srt.gstart[srt.ev_groups]]  # constant within a (stratum, time) group
     p = len(terms)
@@ -563,20 +502,30 @@ def cox_ph(
     strata: str | Sequence[str] | None = None,
     conf_level: float = 0.95,
     ph_transform: str = "km",
+    entry: str | None = None,
 ) -> CoxResult:
-    """Fit a Cox model on ``data`` (see the module docstring for conventions)."""
+    """Fit a Cox model on ``data`` (see the module docstring for conventions).
+
+    ``entry`` names a column of delayed-entry times (R ``Surv(entry, duration,
+    event)``); each must be below its duration (ValueError otherwise, as R).
+    """
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}")
     if ph_transform not in PH_TRANSFORMS:
         raise ValueError(f"ph_transform must be one of {PH_TRANSFORMS}")
     strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
-    design = build_design(data, covariates, references, required=[duration, event, *strata_cols])
+    entry_cols = [entry] if entry else []
+    design = build_design(data, covariates, references,
+                          required=[duration, event, *strata_cols, *entry_cols])
     problems = list(design.problems)
     kept = data.filter(pl.Series(design.keep)) if design.n_dropped else data
     time = kept[duration].cast(pl.Float64).to_numpy().astype(float)
     ev = kept[event].cast(pl.Float64).to_numpy().astype(float) != 0
     if np.any(time < 0):
         raise ValueError("negative durations")
+    start = kept[entry].cast(pl.Float64).to_numpy().astype(float) if entry else None
+    if start is not None and np.any(start >= time):
+        raise ValueError("entry must be before the end of follow-up (entry < duration)")
     strat = _strata_codes(kept, strata_cols)
     # one transposed copy (terms x rows): every per-term pass below reads contiguous memory
     xt_full = np.ascontiguousarray(design.matrix.T)
@@ -629,6 +578,7 @@ def cox_ph(
         active.append(j)
     if not rows.all():
         time, ev, strat = time[rows], ev[rows], strat[rows]
+        start = None if start is None else start[rows]
         xt_full = xt_full.compress(rows, axis=1)  # C order, as xt_full[:, rows] is not
     # terms constant on the remaining rows, then aliased terms
     varying = [j for j in active if np.ptp(xt_full[j]) > 0] if time.size else []
@@ -654,7 +604,7 @@ def cox_ph(
         return result()
 
     xt -= xt.mean(axis=1, keepdims=True)  # centring: same estimates, better conditioning
-    srt = _Sorted(time, ev, strat, xt)
+    srt = _Sorted(time, ev, strat, xt, start)
     del xt
     efron = ties == "efron"
     beta, loglik, loglik0, _score, info, risk, converged, it, last_step = _fit(srt, efron)
@@ -684,7 +634,7 @@ def cox_ph(
     fit_sources = [sources[j] for j in keep_idx]
     if keep_idx:
         term_rows, cov_rows, gchisq = _ph_test(srt, risk, info, fit_terms, fit_sources,
-                                               ph_transform)
+                                               ph_transform, srt.entry)
         by_term = {r[0]: r for r in term_rows}
         all_rows = [by_term.get(tm, (tm, nan, 1, nan)) for tm in terms]
         by_cov = {r[0]: r for r in cov_rows}
@@ -709,5 +659,5 @@ def cox_ph(
     eta = beta @ srt.xt
     del risk
     srt.free_scratch()  # the concordance, computed last, can use the memory
-    conc = _harrell(srt.trank, srt.e > 0, eta, srt.s)
+    conc = nan if start is not None else _harrell(srt.trank, srt.e > 0, eta, srt.s)
     return result(loglik, loglik0, lr, conc, ph, cov, converged, it)
