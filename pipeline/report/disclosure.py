@@ -1,0 +1,606 @@
+"""The one disclosure checkpoint: counts of households become published cells here, and
+nowhere else.
+
+Why one place: when tables, prose, key figures, charts and the workbook each decided for
+themselves what to hide, a sentence ("onder de 20 afsluitingen") or a key figure (50,0 %)
+gave back cells a table hid. So a table is declared with *every* number that will be
+published from it (its cells, margins, sums such as "ja + nee", shares, and numbers that
+merely rest on counts, such as a median or a rate's interval) as a ``Spec``; the
+``Checkpoint`` decides all of them at once and returns ``Cell`` objects. Text, charts and
+sheets read those cells; a number that was not declared cannot be published.
+
+The rule (threshold t, default 5; the reader of /work/shared/disclosure.md is the attacker):
+
+1. Primary: a count or a sum of counts with 0 < n < t is hidden (shown ``<t``). Zero is
+   published: it describes no household.
+2. Secondary: hidden numbers must not be determined by the published ones. A published
+   count is a linear equation on the cells beneath it; a published share is two linear
+   inequalities (its rounding interval, read as rounded and also as truncated). A hidden
+   number is *disclosed* when its minimum and maximum over the non-negative integer
+   solutions of those relations coincide, or when the whole range lies in 1..t-1 (a group
+   of fewer than t is revealed without its exact size); a published total whose hidden
+   part is pinned in 1..t-1 is a disclosure too. Secondary suppression first hides, for
+   every published sum with exactly one hidden cell, the smallest other non-zero cell
+   (ties: declaration order), then asks the exact check (an integer program per hidden
+   number, ``scipy.optimize.milp``) and hides the smallest published cell related to each
+   disclosed number until none is left. Secondary cells are shown ``x``.
+3. Derived numbers follow: a share is hidden when its numerator or denominator is (shown
+   ``<t`` when its numerator is small, ``x`` otherwise); a number declared with ``on=`` (a
+   median, a mean, an interval, a model) is hidden when any count it rests on is hidden
+   or below t.
+4. Across tables: a count may carry a ``fact`` name (``"counts.closed"``). The same fact
+   in a later table takes the status decided first, and the tables sharing facts are
+   checked as one system of relations.
+
+``Checkpoint.audit`` repeats the exact check over every table with everything published
+from it; ``Checkpoint.verify`` raises ``DisclosureError`` when anything is disclosed. The
+report build calls ``verify`` on every run, so a change that publishes one number too
+many fails the build instead of the household.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+DEFAULT_THRESHOLD = 5
+SECONDARY = "x"
+TOTAL = "Totaal"
+NOTE = ("<%(t)s: minder dan %(t)s, niet gepubliceerd; "
+        "x: niet gepubliceerd zodat een klein aantal niet uit een totaal af te leiden is.")
+
+Key = Hashable
+
+
+class DisclosureError(RuntimeError):
+    """A published number gives back a hidden count: the report must not be written."""
+
+
+class Status(enum.Enum):
+    PUBLISHED = "published"
+    PRIMARY = "primary"  # small itself
+    SECONDARY = "secondary"  # hidden so that a small one cannot be derived
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One number as the checkpoint decided it: its value only when published."""
+
+    key: Key
+    status: Status
+    threshold: int
+    kind: str  # 'count' (households), 'share' (a fraction), 'value' (an estimate)
+    raw: Any = field(repr=False, compare=False)
+
+    @property
+    def published(self) -> bool:
+        return self.status is Status.PUBLISHED
+
+    @property
+    def hidden(self) -> bool:
+        return not self.published
+
+    @property
+    def value(self) -> Any:
+        """The number, or None when it is not published."""
+        return self.raw if self.published else None
+
+    @property
+    def mark(self) -> str:
+        return f"<{self.threshold}" if self.status is Status.PRIMARY else SECONDARY
+
+    def text(self, formatter: Callable[[Any], str]) -> str:
+        """The formatted number, or its mark (``<5`` / ``x``) when hidden."""
+        return formatter(self.raw) if self.published else self.mark
+
+
+@dataclass
+class _Quantity:
+    kind: str  # 'cell', 'sum', 'share', 'value'
+    value: Any
+    terms: dict[Key, int] = field(default_factory=dict)  # atoms of a cell or sum
+    fact: str | None = None
+    num: Key | None = None
+    den: Key | None = None
+    digits: int = 1
+    on: tuple[Key, ...] = ()
+
+
+class Spec:
+    """The numbers of one published table and of everything derived from it."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.quantities: dict[Key, _Quantity] = {}
+
+    def _add(self, key: Key, quantity: _Quantity) -> Key:
+        if key in self.quantities:
+            raise ValueError(f"dubbele sleutel in tabel {self.key}: {key!r}")
+        self.quantities[key] = quantity
+        return key
+
+    def cell(self, key: Key, value: int, *, fact: str | None = None) -> Key:
+        """A count of households (an integer >= 0)."""
+        value = int(value or 0)
+        if value < 0:
+            raise ValueError(f"een aantal kan niet negatief zijn: {key!r} = {value}")
+        return self._add(key, _Quantity("cell", value, {key: 1}, fact))
+
+    def total(self, key: Key, parts: Iterable[Key], *, fact: str | None = None) -> Key:
+        """A published sum of cells or of other sums (a margin, 'ja + nee', ...)."""
+        terms: dict[Key, int] = {}
+        for part in parts:
+            for atom, coef in self.quantities[part].terms.items():
+                terms[atom] = terms.get(atom, 0) + coef
+        value = sum(self.quantities[a].value * c for a, c in terms.items())
+        return self._add(key, _Quantity("sum", value, terms, fact))
+
+    def share(self, key: Key, num: Key, den: Key, *, digits: int = 1) -> Key:
+        """num / den as a fraction, printed as a percentage with ``digits`` decimals."""
+        n, d = self.quantities[num].value, self.quantities[den].value
+        return self._add(key, _Quantity("share", n / d if d else None, num=num, den=den,
+                                        digits=digits))
+
+    def value(self, key: Key, value: Any, *, on: Iterable[Key]) -> Key:
+        """A number that rests on counts (median, mean, rate with its interval, model)."""
+        return self._add(key, _Quantity("value", value, on=tuple(on)))
+
+    def grid(self, rows: Sequence[Key], cols: Sequence[Key], values: Sequence[Sequence[int]],
+             *, row_total: bool = True, col_total: bool = True,
+             percent: str | None = None, digits: int = 1,
+             facts: Mapping[Key, str] | None = None) -> None:
+        """rows x cols of counts (``values[i][j]``), keyed ``(row, col)``; row totals
+        ``(row, TOTAL)``, column totals ``(TOTAL, col)``, the grand total ``(TOTAL, TOTAL)``;
+        shares ``('%', row, col)`` of the row (``percent='row'``) or column total."""
+        facts = facts or {}
+        for i, r in enumerate(rows):
+            for j, c in enumerate(cols):
+                self.cell((r, c), values[i][j], fact=facts.get((r, c)))
+        if row_total:
+            for r in rows:
+                self.total((r, TOTAL), [(r, c) for c in cols], fact=facts.get((r, TOTAL)))
+        if col_total:
+            for c in cols:
+                self.total((TOTAL, c), [(r, c) for r in rows], fact=facts.get((TOTAL, c)))
+            if row_total:
+                self.total((TOTAL, TOTAL), [(TOTAL, c) for c in cols],
+                           fact=facts.get((TOTAL, TOTAL)))
+        all_rows = [*rows, TOTAL] if col_total else list(rows)
+        all_cols = [*cols, TOTAL] if row_total else list(cols)
+        if percent == "row" and not row_total or percent == "col" and not col_total:
+            raise ValueError("percentages vragen het bijbehorende totaal in de tabel")
+        if percent:
+            for r in all_rows:
+                for c in all_cols:
+                    den = (r, TOTAL) if percent == "row" else (TOTAL, c)
+                    self.share(("%", r, c), (r, c), den, digits=digits)
+
+
+class Published(Mapping[Key, Cell]):
+    """The decided numbers of one table: ``published[key]`` is a ``Cell``."""
+
+    def __init__(self, key: str, cells: dict[Key, Cell], threshold: int) -> None:
+        self.key = key
+        self._cells = cells
+        self.threshold = threshold
+
+    def __getitem__(self, key: Key) -> Cell:
+        return self._cells[key]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._cells)
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    @property
+    def any_hidden(self) -> bool:
+        return any(c.hidden and c.kind == "count" for c in self._cells.values())
+
+    def note(self, translate: Callable[[str], str] | None = None) -> str:
+        """The legend line under the table ('' when nothing was hidden)."""
+        return (translate or str)(NOTE) % {"t": self.threshold} if self.any_hidden else ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A hidden number (or the hidden part of a published total) the published ones pin."""
+
+    tables: tuple[str, ...]
+    what: str
+    low: float
+    high: float
+    true: float
+
+
+# --------------------------------------------------------------------------- the exact check
+
+
+@dataclass
+class Problem:
+    """Non-negative integer unknowns and what a reader knows about them.
+
+    ``equal``: (coefficients, value) for every published count or sum; ``share``:
+    (numerator, denominator, printed percentage, decimals) for every published share.
+    """
+
+    true: dict[Key, int]
+    equal: list[tuple[dict[Key, float], float]] = field(default_factory=list)
+    share: list[tuple[dict[Key, float], dict[Key, float], float, int]] = field(
+        default_factory=list)
+
+    def ranges(self, targets: Sequence[dict[Key, float]], *, truncated: bool = False,
+               settled: Callable[[int, set[float]], bool] | None = None
+               ) -> list[tuple[float, float]] | None:
+        """(min, max) of each target over the integer solutions; None if none exist.
+
+        ``settled(i, seen)`` may stop the search for target i early: every solution found
+        (the true one, and each optimum on the way) gives a value of every target, and once
+        those values already show the target is safe its exact range is not needed; the
+        range returned is then the one seen.
+        """
+        names = list(self.true)
+        index = {k: i for i, k in enumerate(names)}
+
+        def row(coefs: Mapping[Key, float]) -> np.ndarray:
+            out = np.zeros(len(names))
+            for k, v in coefs.items():
+                out[index[k]] += v
+            return out
+
+        rows, lo, hi = [], [], []
+        for coefs, value in self.equal:
+            rows.append(row(coefs))
+            lo.append(value)
+            hi.append(value)
+        for num, den, pct, digits in self.share:
+            unit = 10.0 ** -digits
+            a, b = ((pct, pct + unit) if truncated else (pct - unit / 2, pct + unit / 2))
+            a, b = max(a, 0.0) / 100, b / 100
+            # num - a*den >= 0 and num - b*den < 0 (strict: a hair inside)
+            rows.append(row(num) - a * row(den))
+            lo.append(0.0)
+            hi.append(np.inf)
+            rows.append(row(num) - b * row(den))
+            lo.append(-np.inf)
+            hi.append(-1e-7 if truncated else 1e-9)
+        big = max(1000.0, 10.0 * sum(self.true.values()))
+        bounds = Bounds(np.zeros(len(names)), np.full(len(names), big))
+        constraints = ([LinearConstraint(np.array(rows), np.array(lo), np.array(hi))]
+                       if rows else [])
+        a_ub, b_ub, a_eq, b_eq = _split(rows, lo, hi)
+        integrality = np.ones(len(names))
+        coefs = [row(t) for t in targets]
+        truth = np.array([float(self.true[k]) for k in names])
+        feasible = all(low - 1e-6 <= r @ truth <= high + 1e-6
+                       for r, low, high in zip(rows, lo, hi, strict=True))
+        seen: list[set[float]] = [{round(float(c @ truth), 6)} if feasible else set()
+                                  for c in coefs]
+        out = []
+        for i, c in enumerate(coefs):
+            for sign in (1.0, -1.0):
+                if settled is not None and settled(i, seen[i]):
+                    break
+                # the linear relaxation first: margins of a table are totally unimodular,
+                # so its optimum is usually an integer vertex; only then it is the answer
+                res = linprog(sign * c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
+                              bounds=(0, big), method="highs")
+                if res.status == 2:  # infeasible: this reading of the shares is impossible
+                    return None
+                if res.status != 0 or not np.allclose(res.x, np.round(res.x), atol=1e-7):
+                    res = milp(sign * c, constraints=constraints, bounds=bounds,
+                               integrality=integrality)
+                    if res.status == 2:
+                        return None
+                if res.status != 0:
+                    raise DisclosureError(f"de controle op onthulling faalde: {res.message}")
+                x = np.round(res.x)
+                for k, other in enumerate(coefs):
+                    seen[k].add(round(float(other @ x), 6))
+            out.append((min(seen[i]), max(seen[i])))
+        return out
+
+
+def _split(rows: list[np.ndarray], lo: list[float], hi: list[float]):  # type: ignore[no-untyped-def]
+    """Two-sided rows as linprog's A_ub x <= b_ub and A_eq x = b_eq."""
+    a_ub, b_ub, a_eq, b_eq = [], [], [], []
+    for r, low, high in zip(rows, lo, hi, strict=True):
+        if low == high:
+            a_eq.append(r)
+            b_eq.append(low)
+            continue
+        if high != np.inf:
+            a_ub.append(r)
+            b_ub.append(high)
+        if low != -np.inf:
+            a_ub.append(-r)
+            b_ub.append(-low)
+    return (np.array(a_ub) if a_ub else None, np.array(b_ub) if b_ub else None,
+            np.array(a_eq) if a_eq else None, np.array(b_eq) if b_eq else None)
+
+
+def disclosed(low: float, high: float, true: float, threshold: int, *,
+              group: bool = False) -> bool:
+    """Pinned to its true value (not 0), or known to be a group of 1..t-1. For a
+    ``group`` (the hidden part of a published total) only the second counts: a known sum
+    of several hidden cells of t or more reveals no household."""
+    small = low >= 1 and high <= threshold - 1
+    if group:
+        return small
+    return small or (math.isclose(low, high) and math.isclose(low, true) and true != 0)
+
+
+def reconstruct(problem: Problem, targets: Mapping[str, dict[Key, float]], threshold: int,
+                *, groups: Iterable[str] = ()) -> list[tuple[str, float, float, float]]:
+    """The targets a reader can pin down (shares read as rounded, then as truncated);
+    names in ``groups`` are hidden parts of published totals (see ``disclosed``)."""
+    groups = set(groups)
+    found: dict[str, tuple[str, float, float, float]] = {}
+    names = list(targets)
+    trues = [sum(problem.true[k] * v for k, v in targets[n].items()) for n in names]
+
+    def safe(i: int, seen: set[float]) -> bool:
+        """Solutions seen with the target outside 1..t-1, and (unless a group) two values."""
+        if not seen:
+            return False
+        outside = min(seen) < 1 or max(seen) > threshold - 1
+        return outside and (names[i] in groups or len(seen) > 1)
+
+    for truncated in (False, True):
+        ranges = problem.ranges([targets[n] for n in names], truncated=truncated,
+                                settled=safe)
+        if ranges is None:
+            continue
+        for name, true, (low, high) in zip(names, trues, ranges, strict=True):
+            if low <= true + 1e-6 and true - 1e-6 <= high and disclosed(
+                    low, high, true, threshold, group=name in groups):
+                found.setdefault(name, (name, low, high, true))
+    return list(found.values())
+
+
+# --------------------------------------------------------------------------- the checkpoint
+
+
+@dataclass
+class _Table:
+    spec: Spec
+    status: dict[Key, Status]
+    cells: Published
+
+
+class Checkpoint:
+    """Decides every published number of one report and audits them together."""
+
+    def __init__(self, threshold: int = DEFAULT_THRESHOLD) -> None:
+        if threshold < 1:
+            raise ValueError("de drempel voor kleine aantallen moet minstens 1 zijn")
+        self.threshold = threshold
+        self.tables: list[_Table] = []
+        self.facts: dict[str, tuple[int, Key]] = {}  # fact -> (table index, quantity key)
+
+    # ---- deciding
+
+    def count(self, fact: str, value: int) -> Cell:
+        """A count shown on its own: the cell of its fact if a table has it, else alone."""
+        if fact in self.facts:
+            t, key = self.facts[fact]
+            return self.tables[t].cells[key]
+        spec = Spec(fact)
+        spec.cell(fact, value, fact=fact)
+        return self.publish(spec)[fact]
+
+    def publish(self, spec: Spec) -> Published:
+        """Decide the table: primary, forced by facts, then secondary until safe."""
+        if any(t.spec.key == spec.key for t in self.tables):
+            raise ValueError(f"tabel {spec.key} werd al beslist")
+        t = self.threshold
+        qs = spec.quantities
+        status: dict[Key, Status] = {}
+        forced: set[Key] = set()
+        for key, q in qs.items():
+            if q.kind not in ("cell", "sum"):
+                continue
+            if q.fact and q.fact in self.facts:
+                ti, tk = self.facts[q.fact]
+                earlier = self.tables[ti]
+                if earlier.spec.quantities[tk].value != q.value:
+                    raise ValueError(f"feit {q.fact} heeft twee waarden: "
+                                     f"{earlier.spec.quantities[tk].value} en {q.value}")
+                status[key] = earlier.status[tk]
+                forced.add(key)
+            else:
+                status[key] = Status.PRIMARY if 0 < q.value < t else Status.PUBLISHED
+        index = len(self.tables)
+        self.tables.append(_Table(spec, status, Published(spec.key, {}, t)))
+        for key, q in qs.items():
+            if q.fact and q.fact not in self.facts:
+                self.facts[q.fact] = (index, key)
+        try:
+            self._line_rule(spec, status, forced)
+            for _ in range(10 * len(qs) + 10):
+                findings = self._findings(self._component(index))
+                if not findings:
+                    break
+                own = [f for f in findings if f[0] == index]
+                # a hidden number of an earlier table, pinned through a shared fact: hide
+                # more of this table around the numbers it shares
+                atoms = own[0][2] if own else [k for k, q in qs.items() if q.fact]
+                self._hide_for(spec, status, forced, atoms)
+            else:  # pragma: no cover - each round hides one more number
+                raise DisclosureError(f"tabel {spec.key}: geen veilige onderdrukking gevonden")
+        except Exception:
+            self.tables.pop()
+            for key, q in qs.items():
+                if q.fact and self.facts.get(q.fact) == (index, key):
+                    del self.facts[q.fact]
+            raise
+        cells = {key: Cell(key, self._derived(spec, status, key), t,
+                           "count" if q.kind in ("cell", "sum") else q.kind, q.value)
+                 for key, q in qs.items()}
+        published = Published(spec.key, cells, t)
+        self.tables[index] = _Table(spec, status, published)
+        return published
+
+    def _derived(self, spec: Spec, status: dict[Key, Status], key: Key) -> Status:
+        q = spec.quantities[key]
+        if q.kind in ("cell", "sum"):
+            return status[key]
+        if q.kind == "share":
+            assert q.num is not None and q.den is not None
+            num, den = self._derived(spec, status, q.num), self._derived(spec, status, q.den)
+            if num is Status.PRIMARY:
+                return Status.PRIMARY
+            hidden = num is not Status.PUBLISHED or den is not Status.PUBLISHED
+            return Status.SECONDARY if hidden or q.value is None else Status.PUBLISHED
+        for base in q.on:
+            if self._derived(spec, status, base) is not Status.PUBLISHED:
+                return Status.SECONDARY
+            bq = spec.quantities[base]
+            if bq.kind in ("cell", "sum") and bq.value < self.threshold:
+                return Status.SECONDARY  # too few for an estimate: it would describe them
+        return Status.PUBLISHED
+
+    @staticmethod
+    def _atoms_hidden(spec: Spec, status: dict[Key, Status], key: Key) -> list[Key]:
+        return [a for a in spec.quantities[key].terms if status[a] is not Status.PUBLISHED]
+
+    def _line_rule(self, spec: Spec, status: dict[Key, Status], forced: set[Key]) -> None:
+        """The cheap first pass: a published sum with exactly one hidden cell."""
+        changed = True
+        while changed:
+            changed = False
+            for key, q in spec.quantities.items():
+                if q.kind != "sum" or status[key] is not Status.PUBLISHED:
+                    continue
+                if len(self._atoms_hidden(spec, status, key)) != 1:
+                    continue
+                self._hide_one(spec, status, forced, list(q.terms), exclude=set())
+                changed = True
+
+    def _hide_one(self, spec: Spec, status: dict[Key, Status], forced: set[Key],
+                  atoms: Sequence[Key], exclude: set[Key]) -> None:
+        """Hide the smallest published non-zero cell among ``atoms``; else a sum over them."""
+        order = {k: i for i, k in enumerate(spec.quantities)}
+        candidates = [a for a in atoms if a not in exclude and a not in forced
+                      and status[a] is Status.PUBLISHED and spec.quantities[a].value > 0]
+        if candidates:
+            pick = min(candidates, key=lambda a: (spec.quantities[a].value, order[a]))
+        else:
+            touching = [k for k, q in spec.quantities.items()
+                        if q.kind == "sum" and k not in forced
+                        and status[k] is Status.PUBLISHED and set(q.terms) & set(atoms)]
+            if not touching:
+                raise DisclosureError(
+                    f"tabel {spec.key}: een verborgen aantal is af te leiden uit getallen "
+                    "die elders al gepubliceerd zijn")
+            pick = min(touching, key=lambda k: (spec.quantities[k].value, order[k]))
+        status[pick] = Status.SECONDARY
+
+    def _hide_for(self, spec: Spec, status: dict[Key, Status], forced: set[Key],
+                  keys: Sequence[Key]) -> None:
+        """Hide one more cell of this table related to a disclosed number."""
+        atoms = [a for k in keys for a in spec.quantities[k].terms]
+        related: list[Key] = []
+        for key, q in spec.quantities.items():
+            if q.kind == "sum" and status[key] is Status.PUBLISHED and set(q.terms) & set(atoms):
+                related += [a for a in q.terms if a not in related]
+        self._hide_one(spec, status, forced, related or list(atoms), exclude=set(atoms))
+
+    # ---- checking
+
+    def _component(self, index: int) -> list[int]:
+        """The tables linked to table ``index`` through shared facts."""
+        by_fact: dict[str, list[int]] = {}
+        for i, table in enumerate(self.tables):
+            for q in table.spec.quantities.values():
+                if q.fact:
+                    by_fact.setdefault(q.fact, []).append(i)
+        seen, todo = {index}, [index]
+        while todo:
+            i = todo.pop()
+            for q in self.tables[i].spec.quantities.values():
+                for j in by_fact.get(q.fact or "", []):
+                    if j not in seen:
+                        seen.add(j)
+                        todo.append(j)
+        return sorted(seen)
+
+    def _problem(self, component: Sequence[int]) -> tuple[Problem, dict]:
+        true: dict[Key, int] = {}
+        problem = Problem(true)
+        first_of_fact: dict[str, dict[Key, float]] = {}
+        targets: dict[str, tuple[int, Key, dict[Key, float], list[Key]]] = {}
+        for i in component:
+            table = self.tables[i]
+            qs, status = table.spec.quantities, table.status
+
+            def terms(key: Key, i: int = i, qs: dict = qs) -> dict[Key, float]:
+                return {(i, a): float(c) for a, c in qs[key].terms.items()}
+
+            for key, q in qs.items():
+                if q.kind == "cell":
+                    true[(i, key)] = q.value
+            for key, q in qs.items():
+                if q.kind in ("cell", "sum"):
+                    if status[key] is Status.PUBLISHED:
+                        problem.equal.append((terms(key), float(q.value)))
+                    else:
+                        targets[f"{table.spec.key}: {key!r}"] = (
+                            i, key, terms(key), self._atoms_hidden(table.spec, status, key),
+                            False)
+                    if q.fact:
+                        if q.fact in first_of_fact:
+                            link = dict(terms(key))
+                            for k, v in first_of_fact[q.fact].items():
+                                link[k] = link.get(k, 0.0) - v
+                            problem.equal.append((link, 0.0))
+                        else:
+                            first_of_fact[q.fact] = terms(key)
+                    hidden = self._atoms_hidden(table.spec, status, key)
+                    if (q.kind == "sum" and status[key] is Status.PUBLISHED
+                            and len(hidden) >= 2):
+                        targets[f"{table.spec.key}: {key!r} (verborgen deel)"] = (
+                            i, key, {(i, a): 1.0 for a in hidden}, hidden, True)
+                elif q.kind == "share" and self._derived(table.spec, status, key) is \
+                        Status.PUBLISHED and q.value is not None:
+                    problem.share.append((terms(q.num), terms(q.den),
+                                          round(q.value * 100, q.digits), q.digits))
+        return problem, targets
+
+    def _findings(self, component: Sequence[int]) -> list[tuple[int, Key, list[Key], Finding]]:
+        """Disclosed targets: (table index, quantity key, its hidden atoms, finding)."""
+        problem, targets = self._problem(component)
+        groups = [n for n, v in targets.items() if v[4]]
+        names = tuple(self.tables[i].spec.key for i in component)
+        out = []
+        for name, low, high, true in reconstruct(
+                problem, {n: v[2] for n, v in targets.items()}, self.threshold, groups=groups):
+            i, key, _, atoms, _ = targets[name]
+            out.append((i, key, atoms, Finding(names, name, low, high, true)))
+        return out
+
+    def audit(self) -> list[Finding]:
+        """Every hidden number a reader of all published numbers can pin down."""
+        findings: list[Finding] = []
+        done: set[int] = set()
+        for index in range(len(self.tables)):
+            if index in done:
+                continue
+            component = self._component(index)
+            done |= set(component)
+            findings += [f for *_, f in self._findings(component)]
+        return findings
+
+    def verify(self) -> None:
+        """Raise DisclosureError when any hidden number can be recomputed."""
+        findings = self.audit()
+        if findings:
+            lines = [f"{f.what}: uit de gepubliceerde getallen volgt {f.low:g}..{f.high:g}"
+                     for f in findings]
+            raise DisclosureError("verborgen aantallen zijn af te leiden:\n" + "\n".join(lines))
