@@ -21,7 +21,7 @@ from pipeline import outputs
 from pipeline.report.content import software_versions, workbook_sheets
 from pipeline.report.profile import build_profile
 from pipeline.report.render import render
-from pipeline.results import build_results
+from pipeline.results import assemble_results
 
 REPORT_FILES = {"nl": outputs.REPORT_FILE, "en": "rapport.en.html"}
 
@@ -46,13 +46,13 @@ def jaarrapport(context: AssetExecutionContext, config: RapportConfig, settings:
     year = int(context.partition_key)
     folder = Path(settings.out_dir) / str(year)
     reference = evaluation.reference(settings)
-    results = build_results(year, bestandsverslag, quarantaine, trajectories, reference,
-                            synthetic=settings.synthetic)
-    results |= {"time_to_closure": time_to_closure, "cox": closure_hazards,
+    results = assemble_results(  # the whole results.json, validated against its schema
+        year, bestandsverslag, quarantaine, trajectories, reference,
+        synthetic=settings.synthetic,
+        blocks={"time_to_closure": time_to_closure, "cox": closure_hazards,
                 "cumulative_incidence": closure_outcomes, "eviction_avoided": eviction_avoidance,
-                "settings": {**evaluation.record(reference),
-                             "run_date": settings.today().isoformat()},
-                "indicators": programme_indicators, "need_supply": need_supply}
+                "indicators": programme_indicators, "need_supply": need_supply},
+        settings={**evaluation.record(reference), "run_date": settings.today().isoformat()})
     files = {outputs.RESULTS_FILE: partial(outputs.write_json, payload=results),
              outputs.QUARANTINE_FILE: partial(outputs.write_csv, frame=quarantaine.select(
                  pl.col("bron_bestand").alias("bestand"), pl.col("bron_regel").alias("regel"),
