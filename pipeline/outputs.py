@@ -34,12 +34,14 @@ import datetime as dt
 import errno
 import functools
 import json
+import math
 import os
 import secrets
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -275,38 +277,85 @@ def write_csv(path: Path, frame: pl.DataFrame) -> Path:
 
 
 WORKBOOK_FILE = "tabellen.xlsx"
+COUNT_FORMAT = "#,##0"  # shown with the reader's separators: 4.111 on a Flemish desktop
+DECIMAL_FORMAT = "#,##0.00"
+SHARE_FORMAT = "0.0%"
 
 
-def write_workbook(path: Path, sheets: dict[str, list[dict[str, Any]]], *,
+@dataclass(frozen=True)
+class Share:
+    """A fraction (0.787) that the workbook shows as a percentage (78,7 %) yet keeps as
+    the number 0.787, so a reader can sum, sort and chart it."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A table for the workbook: its rows and the note rows under it (n, source)."""
+
+    rows: Sequence[Mapping[str, Any]]
+    notes: Sequence[str] = ()
+
+
+Cell = str | int | float | Share | bool | None
+
+
+def write_workbook(path: Path, sheets: Mapping[str, Sheet | Sequence[Mapping[str, Cell]]], *,
                    created: dt.datetime) -> Path:
-    """One sheet per table, headers in the first row; byte-identical for the same input.
+    """One sheet per table, headers in the first row, notes under the table; byte-identical
+    for the same input.
 
-    `created` is fixed by the caller (the reporting year), never the clock, so two
-    runs on the same inputs give the same bytes.
+    Cells keep their type: `str` is text (labels, and hidden cells as "<5" or "x", so a
+    hidden cell never looks like a number), `int` a count with the format #,##0, `float`
+    an estimate with two decimals, `Share` a fraction with the format 0.0%, `bool` the
+    text ja/nee, None (or NaN) an empty cell. A `Sheet` adds note rows (n, source) after
+    an empty row. `created` is fixed by the caller (the reporting year), never the clock,
+    so two runs on the same inputs give the same bytes.
     """
     import xlsxwriter
 
     def writer(tmp: Path) -> None:
-        book = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": True})
+        book = xlsxwriter.Workbook(str(tmp))
         book.set_properties({"created": created, "author": "pwb"})
         bold = book.add_format({"bold": True})
-        for name, rows in sheets.items():
+        italic = book.add_format({"italic": True})
+        formats = {int: book.add_format({"num_format": COUNT_FORMAT}),
+                   float: book.add_format({"num_format": DECIMAL_FORMAT}),
+                   Share: book.add_format({"num_format": SHARE_FORMAT})}
+        for name, table in sheets.items():
+            rows, notes = (table.rows, table.notes) if isinstance(table, Sheet) else (table, ())
             sheet = book.add_worksheet(name[:31])
             columns = list(dict.fromkeys(k for row in rows for k in row))
             for j, column in enumerate(columns):
                 sheet.write_string(0, j, column, bold)
+                sheet.set_column(j, j, max(10, min(len(column) + 2, 60)))
             for i, row in enumerate(rows, start=1):
                 for j, column in enumerate(columns):
-                    value = row.get(column)
-                    if value is None:
-                        continue
-                    if isinstance(value, bool):
-                        sheet.write_string(i, j, "ja" if value else "nee")
-                    elif isinstance(value, int | float):
-                        sheet.write_number(i, j, value)
-                    else:
-                        sheet.write_string(i, j, str(value))
+                    _write_cell(sheet, i, j, row.get(column), formats)
+            for k, note in enumerate(notes, start=len(rows) + 2):
+                sheet.write_string(k, 0, note, italic)
             sheet.freeze_panes(1, 0)
         book.close()
 
     return write_atomic(path, writer)
+
+
+def _write_cell(sheet: Any, i: int, j: int, value: Cell, formats: Mapping[type, Any]) -> None:
+    if isinstance(value, Share):
+        kind, value = Share, value.value
+    elif isinstance(value, bool):
+        sheet.write_string(i, j, "ja" if value else "nee")
+        return
+    elif isinstance(value, int):
+        kind = int
+    elif isinstance(value, float):
+        kind = float
+    elif value is None:
+        return
+    else:
+        sheet.write_string(i, j, str(value))
+        return
+    if value is None or not math.isfinite(value):
+        return  # an estimate that cannot be computed is an empty cell, never an error value
+    sheet.write_number(i, j, value, formats[kind])
