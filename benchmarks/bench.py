@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
-IMPORTS = "import polars, dagster, great_expectations, jinja2, pipeline.cli, assets.definitions"
+IMPORTS = "import polars, dagster, great_expectations, jinja2, pwb.cli, assets.definitions"
 
 
 def _child(phase: str, folder: str) -> None:
@@ -54,7 +54,7 @@ def _measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float,
 
 
 def _synth(out: Path, rows: int) -> None:
-    from pipeline.synth import generate
+    from pipeline.synthetic import generate
 
     # The generator writes a warm-up year too: ask for half per year over one year.
     generate(out, [2012], seed=4242, n_per_year=rows // 2)
@@ -89,7 +89,7 @@ def main() -> None:
             print(line + f"; peak RSS {f['peak_rss_mb']} MB")
         _synth(small, args.small)
         imports, _ = _measure([sys.executable, "-c", IMPORTS])
-        run, _ = _measure([sys.executable, "-m", "pipeline.cli", "run", "--input",
+        run, _ = _measure([sys.executable, "-m", "pwb.cli", "run", "--input",
                            str(small / "registraties"), "--year", "2012", "--out",
                            str(Path(tmp) / "out")], env={"PWB_STORE": str(Path(tmp) / "st")})
         rows = json.loads((Path(tmp) / "out" / "2012" / "results.json").read_text())

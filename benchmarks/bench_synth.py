@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.synth import generate  # noqa: E402
+from pipeline.synthetic import generate  # noqa: E402
 
 YEARS = (2012, 2013)
 

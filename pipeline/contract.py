@@ -327,16 +327,6 @@ class FileRule(StrEnum):
     EMPTY = "leeg_bestand"
 
 
-FILE_RULE_TITLES: dict[FileRule, str] = {
-    FileRule.UNREADABLE: "Het bestand kan niet gelezen worden",
-    FileRule.MISSING_COLUMN: "Een verplichte kolom ontbreekt",
-    FileRule.DUPLICATE_HEADER: "Een kolomnaam komt meer dan eens voor",
-    FileRule.PERSONAL_DATA: "Het bestand bevat persoonsgegevens",
-    FileRule.UNSUPPORTED: "Het bestandstype wordt niet ondersteund",
-    FileRule.EMPTY: "Het bestand bevat geen kolomkoppen",
-}
-
-
 def missing_column_message(file_name: str, column: str) -> str:
     spec = BY_NAME[column]
     return (f"Bestand '{file_name}': de verplichte kolom '{column}' ({spec.label}) ontbreekt "

@@ -18,7 +18,7 @@ from assets.automation import DEFAULT_SCHEDULE, inbox_sensor, yearly_schedule
 from assets.definitions import defs
 from assets.resources import EvaluationSettings, PwbSettings
 from pipeline.inbox import scan_inbox
-from pipeline.synth import generate
+from pipeline.synthetic import generate
 from pipeline.years import years_touched
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -210,8 +210,7 @@ def test_launchpad_norm_wins_over_reference_file_only_when_changed(tmp_path: Pat
 def test_backfill_of_two_years_with_one_command(tmp_path: Path) -> None:
     generate(tmp_path / "data", (2012, 2013), 7, n_per_year=150)
     env = {**os.environ, "PWB_STORE": str(tmp_path / "store"), "COLUMNS": "200"}
-    env.pop("DAGSTER_HOME", None)
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--input",
+    done = subprocess.run([sys.executable, "-m", "pwb.cli", "run", "--input",
                            str(tmp_path / "data" / "registraties"), "--years", "2012-2013",
                            "--out", str(tmp_path / "out")], capture_output=True, text=True,
                           cwd=PROJECT, env=env, timeout=600)

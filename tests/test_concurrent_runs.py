@@ -36,7 +36,7 @@ from pipeline import outputs
 from pipeline.lock import RunLocked, lock_path, read_holder, year_lock
 
 PROJECT = Path(__file__).resolve().parents[1]
-PWB = [sys.executable, "-m", "pipeline.cli"]
+PWB = [sys.executable, "-m", "pwb.cli"]
 YEAR = "2013"
 RUN_TIMEOUT = 600
 SET = ("results.json", "quarantaine.csv", "tabellen.xlsx", "rapport.html")
@@ -77,7 +77,7 @@ def _tree(*roots: Path) -> dict[str, tuple[bytes, int, int]]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from pipeline.synth import generate
+    from pipeline.synthetic import generate
 
     root = tmp_path_factory.mktemp("concurrent")
     generate(root / "data", (int(YEAR),), 20131231, n_per_year=400)

@@ -38,7 +38,7 @@ from pipeline import outputs
 from pipeline.lock import lock_path, read_holder, year_lock
 
 PROJECT = Path(__file__).resolve().parents[1]
-PWB = [sys.executable, "-m", "pipeline.cli"]
+PWB = [sys.executable, "-m", "pwb.cli"]
 YEAR = "2013"
 SET = ("results.json", "quarantaine.csv", "tabellen.xlsx", "rapport.html")
 STAMP = re.compile(rb"<time data-run-timestamp>[^<]*</time>")
@@ -218,7 +218,7 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     """Synthetic registrations (a few hundred rows, rejected files and quarantine included)
     and one good run."""
-    from pipeline.synth import generate
+    from pipeline.synthetic import generate
 
     root = tmp_path_factory.mktemp("crash")
     generate(root / "data", (int(YEAR),), 20131231, n_per_year=400, dirty=0.02)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.synth import generate
+from pipeline.synthetic import generate
 
 PROJECT = Path(__file__).resolve().parents[1]
 YEARS = ["2012", "2013"]
@@ -76,7 +76,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory
            "PWB_SCHEDULE": "0 6 1 2 *"}
     log = open(root / "dagster-dev.log", "wb")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen(  # `pwb serve`: dagster dev on 127.0.0.1 in its own session
-        [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "pwb.cli", "serve", "--port", str(port)],
         cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
     query = GraphQL(port)
     try:

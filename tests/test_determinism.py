@@ -44,7 +44,7 @@ from pipeline.contract import COLUMN_NAMES, PSEUDONYMISED_COLUMNS
 from pipeline.ingest import ingest, registration_files
 from pipeline.privacy import pseudonymise
 from pipeline.stats import cox_ph, logistic
-from pipeline.synth import generate
+from pipeline.synthetic import generate
 from pipeline.years import trajectories
 
 YEAR = 2012

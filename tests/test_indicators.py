@@ -344,7 +344,7 @@ def test_extra_fte_without_earlier_data_is_not_judged() -> None:
 def test_synthetic_year_recovers_the_simulated_supply() -> None:
     """Synthetic starts follow 26.66 supports per FTE a year; the indicators see that."""
     from pipeline.contract import COLUMN_NAMES
-    from pipeline.synth import simulate
+    from pipeline.synthetic import simulate
 
     sim = simulate([2012, 2013], seed=7, today=RUN_DATE)
     traj = trajectories(sim.frame.select(COLUMN_NAMES), 2013)

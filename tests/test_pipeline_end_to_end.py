@@ -18,7 +18,7 @@ from assets.registrations import CONTRACT_CHECK
 from assets.resources import PwbSettings
 
 PROJECT = Path(__file__).resolve().parents[1]
-PWB = [sys.executable, "-m", "pipeline.cli"]
+PWB = [sys.executable, "-m", "pwb.cli"]
 
 
 @pytest.fixture(scope="module")

@@ -52,7 +52,7 @@ from pipeline import models, validation
 from pipeline.ingest import ingest
 
 PROJECT = Path(__file__).resolve().parents[1]
-PWB = [sys.executable, "-m", "pipeline.cli"]
+PWB = [sys.executable, "-m", "pwb.cli"]
 YEAR = "2012"
 
 NAME = "Marieke Vanhoutteghem"

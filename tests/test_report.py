@@ -45,7 +45,7 @@ from pipeline.report.profile import (
     validation_counts,
 )
 from pipeline.report.render import TEMPLATE, TIMESTAMP_FORMAT, environment, render
-from pipeline.synth import generate
+from pipeline.synthetic import generate
 
 PROJECT = Path(__file__).resolve().parents[1]
 TEMPLATES = PROJECT / "reports" / "templates"
@@ -68,7 +68,7 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     generate(root / "synth", [YEAR - 1, YEAR], seed=7, n_per_year=400, dirty=0.03)
     env = {**os.environ, "PWB_STORE": str(root / "store"), "COLUMNS": "200"}
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run", "--input", str(root / "synth" /
+        [sys.executable, "-m", "pwb.cli", "run", "--input", str(root / "synth" /
          "registraties"), "--year", str(YEAR), "--out", str(root / "out"), "--lang", "en"],
         capture_output=True, text=True, cwd=PROJECT, env=env, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -113,7 +113,7 @@ def test_year_materialised_through_postgres_instance(server: PostgresServer, tmp
 
     from assets.definitions import defs
     from assets.registrations import CONTRACT_CHECK
-    from pipeline.synth import generate
+    from pipeline.synthetic import generate
 
     create_database(server, DB, USER, PASSWORD)
     home = tmp_path / "dagster_home"

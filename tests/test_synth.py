@@ -16,7 +16,7 @@ from pipeline.contract import COLUMN_NAMES, PSEUDONYMISED_COLUMNS
 from pipeline.ingest import ingest, registration_files
 from pipeline.privacy import pseudonymise, scan_personal_data
 from pipeline.reference import load_reference
-from pipeline.synth import REFERENCES, ROW_DEFECTS, SynthConfig, allowed_terms, generate, simulate
+from pipeline.synthetic import REFERENCES, ROW_DEFECTS, SynthConfig, allowed_terms, generate, simulate
 from pipeline.synthetic.defects import national_register_number
 from pipeline.validation import validate
 

@@ -6,7 +6,7 @@ inputs is the marked run timestamp (``<time data-run-timestamp>``).
 
 The asset calls::
 
-    render_report(results, profile=profile, lang="nl", threshold=5, software=versions)
+    render(results, profile=profile, lang="nl", threshold=5, software=versions).html
 
 ``results`` is results.json, ``profile`` the counts of ``pipeline.report.profile``,
 ``software`` the package versions (``content.software_versions()``, computed by the
@@ -56,12 +56,3 @@ def render(results: Mapping[str, Any], *, profile: Mapping[str, Any] | None = No
     stamp = (run_timestamp or dt.datetime.now(dt.UTC)).strftime(TIMESTAMP_FORMAT)
     html = env.get_template(TEMPLATE).render(r=results, c=report, run_timestamp=stamp)
     return Rendered(html, set(translator.missing), report)
-
-
-def render_report(results: Mapping[str, Any], *, profile: Mapping[str, Any] | None = None,
-                  lang: str = i18n.SOURCE_LANG, threshold: int = DEFAULT_THRESHOLD,
-                  software: Mapping[str, str] | None = None,
-                  run_timestamp: dt.datetime | None = None) -> str:
-    """The report as one self-contained HTML document (see the module docstring)."""
-    return render(results, profile=profile, lang=lang, threshold=threshold, software=software,
-                  run_timestamp=run_timestamp).html

@@ -59,9 +59,6 @@ class Design:
     n_dropped: int
     problems: tuple[str, ...] = field(default=())
 
-    def term_index(self, term: str) -> int:
-        return self.terms.index(term)
-
 
 def is_categorical(dtype: pl.DataType) -> bool:
     return dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum))

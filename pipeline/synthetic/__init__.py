@@ -66,10 +66,6 @@ class SynthSummary:
     trajectories: int  # simulated trajectories (without injected copies and defect files)
 
     @property
-    def rows_per_file(self) -> dict[str, int]:
-        return self.rows
-
-    @property
     def truth(self) -> Path:
         return self.truth_path
 

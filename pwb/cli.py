@@ -1,7 +1,8 @@
-"""The `pwb` command: validate, run, demo, synth, serve.
+"""The `pwb` command: validate, run, demo, synth, survey, serve.
 
-`run` and `demo` materialise the Dagster asset graph in-process; Dagster (and
-Great Expectations) are imported only inside the commands that need them.
+`run` and `demo` materialise the Dagster asset graph in-process through `pwb.driver`;
+Dagster (and Great Expectations) are imported only inside the commands that need them,
+so `pwb validate` and `pwb --help` start quickly.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-PROJECT = Path(__file__).resolve().parents[1]
+from pwb.driver import PROJECT, dagster_home, run_year
+
 DEMO_YEARS = (2012, 2013)
 DEMO_SEED = 20121201
-# Exceptions of pwb whose messages are Dutch and never hold a cell value.
-DUTCH_ERRORS = {"RunLocked", "ReferenceError", "AccountingError", "FileRejected"}
 console = Console(stderr=False)
 errors = Console(stderr=True)
 
@@ -86,60 +86,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- run
 
 
-def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | None = None,
-             *, synthetic: bool = False, lang: str = "nl",
-             run_date: dt.date | None = None) -> dict:
-    """Materialise the whole graph for one year, in-process; return results.json's content.
-
-    With DAGSTER_HOME set the run is recorded in that instance (its dagster.yaml
-    decides the storage, e.g. the shared PostgreSQL of deploy/); otherwise an
-    ephemeral instance is used. The report is Dutch; ``lang='en'`` adds rapport.en.html.
-    """
-    import json
-
-    from dagster import DagsterInstance, materialize
-
-    from assets.definitions import ASSETS, resources, storage_dir
-    from assets.resources import PwbSettings
-    from pipeline.lock import year_lock
-
-    settings = PwbSettings(input_dir=str(input_dir.resolve()), out_dir=str(out_dir.resolve()),
-                           reference_dir=str(reference_dir.resolve()) if reference_dir else None,
-                           synthetic=synthetic,
-                           run_date=run_date.isoformat() if run_date else None)
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    # The run's own store lock (assets.locking), taken here first so that a year held by
-    # another run is refused with one Dutch line (RunLocked), before Dagster starts.
-    with year_lock(storage_dir(), year, source="pwb run", label="opslag"), \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = materialize(
-            ASSETS, partition_key=str(year), instance=instance,
-            resources=resources(settings=settings),
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}},
-                        "ops": {"jaarrapport": {"config": {"languages": sorted({"nl", lang})}}}},
-            tags={"pwb/bron": "pwb run"},
-            raise_on_error=False,
-        )
-    if not result.success:
-        # Our own errors carry a Dutch message without cell values: show it as is. Any
-        # other error (a library's) may quote a value, so only its step is named here.
-        for event in result.all_events:
-            error = getattr(event.event_specific_data, "error", None)
-            while error is not None:
-                if error.cls_name in DUTCH_ERRORS:
-                    message = error.message.partition(": ")[2].strip()
-                    # a held year is no failure of this run: its message stands alone
-                    raise RuntimeError(message if error.cls_name == "RunLocked" else
-                                       f"De run voor {year} is mislukt: {message}")
-                error = error.cause
-        failure = next((e for e in result.all_events if e.is_failure), None)
-        detail = failure.message if failure is not None else "onbekende fout"
-        raise RuntimeError(f"De run voor {year} is mislukt: {detail} Details staan in het "
-                           f"Dagster-logboek van de run.")
-    return json.loads((out_dir / str(year) / "results.json").read_text(encoding="utf-8"))
-
-
 def _summary(results: dict, out_dir: Path) -> None:
     c = results["counts"]
     console.print(
@@ -170,7 +116,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from pipeline.synth import generate
+    from pipeline.synthetic import generate
 
     with console.status("Synthetische registraties maken…"):
         summary = generate(args.out, args.years, args.seed, n_per_year=args.n_per_year,
@@ -181,7 +127,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipeline.synth import generate
+    from pipeline.synthetic import generate
 
     data = PROJECT / "data" / "demo"
     with console.status("Synthetische registraties maken (2012–2013)…"):
@@ -248,9 +194,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     An existing DAGSTER_HOME is used as it is (e.g. the shared PostgreSQL instance of
     deploy/README.md); without one, .dagster/home in the project (SQLite).
     """
-    home = Path(os.environ.get("DAGSTER_HOME", PROJECT / ".dagster" / "home"))
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()
+    home = dagster_home()
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     command = [sys.executable, "-m", "dagster", "dev", "-m", "assets.definitions",
                "-h", args.host, "-p", str(args.port)]

@@ -1,0 +1,7 @@
+"""`python -m pwb` is `pwb`."""
+
+import sys
+
+from pwb.cli import main
+
+sys.exit(main())
