@@ -143,8 +143,9 @@ class _Sorted:
     def __init__(self, time, event, strata, xt, entry=None):
         # dense time ranks: sort as small integers, and the concordance needs them
         trank = np.unique(time, return_inverse=True)[1].reshape(-1)
-        self.entry = None if entry is None else entry[_sort_by(strata, trank, ~event)]
         order = _sort_by(strata, trank, ~event)
+        self.order = order  # sorted position -> input row
+        self.entry = None if entry is None else entry[order]
         self.t = time[order]
         self.trank = trank[order]
         self.e = event[order].astype(float)

@@ -148,5 +148,12 @@ fu <- coxph(Surv(fgstart, fgstop, fgstatus) ~ age + sex, weights = fgwt, data = 
             ties = "breslow", cluster = id)
 emit('# untied times: etime_u = etime + id / 1e5; crr and coxph(finegray(...), ties = "breslow")')
 emit('CRR_UNTIED = {"coef": ', named(c5$coef), ', "se": ', named(setNames(sqrt(diag(c5$var)), names(c5$coef))), '}')
-emit('FINEGRAY_UNTIED = {"coef": ', named(coef(fu)), ', "robust_se": ', named(sqrt(diag(vcov(fu)))), '}')
+emit('FINEGRAY_UNTIED = {"coef": ', named(coef(fu)), ', "robust_se": ', named(sqrt(diag(vcov(fu)))),
+     ', "naive_se": ', named(setNames(sqrt(diag(fu$naive.var)), names(coef(fu)))), '}')
+pus <- finegray(Surv(etime_u, ev) ~ age + sex + id + strata(sex), data = m, etype = "pcm")
+fus <- coxph(Surv(fgstart, fgstop, fgstatus) ~ age + strata(sex), weights = fgwt, data = pus,
+             ties = "breslow", cluster = id)
+emit('# untied, censoring weights and baseline per sex (finegray ... + strata(sex); coxph + strata(sex))')
+emit('FINEGRAY_UNTIED_STRATA = {"coef": ', named(coef(fus)), ', "robust_se": ',
+     named(sqrt(diag(vcov(fus)))), '}')
 writeLines(lines, file.path(out, "stats_fine_gray.py"))

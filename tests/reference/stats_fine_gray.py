@@ -31,4 +31,6 @@ FINEGRAY_STRATA = {"coef": {"age": -0.0172209347557}, "robust_se": {"age": 0.005
 CRR_CENGROUP = {"coef": {"age": -0.0173266681236, "sexM": -0.235154341229}, "se": {"age": 0.00572210822552, "sexM": 0.184904208974}}
 # untied times: etime_u = etime + id / 1e5; crr and coxph(finegray(...), ties = "breslow")
 CRR_UNTIED = {"coef": {"age": -0.0172948320862, "sexM": -0.259772790234}, "se": {"age": 0.00573380609561, "sexM": 0.185708734691}}
-FINEGRAY_UNTIED = {"coef": {"age": -0.0172948320862, "sexM": -0.259772790234}, "robust_se": {"age": 0.00570174282757, "sexM": 0.185624294536}}
+FINEGRAY_UNTIED = {"coef": {"age": -0.0172948320862, "sexM": -0.259772790234}, "robust_se": {"age": 0.00570174282757, "sexM": 0.185624294536}, "naive_se": {"age": 0.00702243541019, "sexM":   0.187046959}}
+# untied, censoring weights and baseline per sex (finegray ... + strata(sex); coxph + strata(sex))
+FINEGRAY_UNTIED_STRATA = {"coef": {"age": -0.0172073574547}, "robust_se": {"age": 0.00567171178862}}
