@@ -43,7 +43,10 @@ cr2 <- function(X, w, r, cl) {
   M %*% meat %*% M
 }
 f <- case ~ education + age + parity + induced + spontaneous
-fit <- glm(f, family = binomial, data = d)
+# tight convergence: summary.glm's covariance uses the weights of the last IRLS step,
+# which with the default epsilon 1e-8 are 1e-5 (relative) away from those at the estimate
+tight <- glm.control(epsilon = 1e-14, maxit = 100)
+fit <- glm(f, family = binomial, data = d, control = tight)
 X <- model.matrix(fit); p <- fitted(fit); w <- p * (1 - p)
 out("LOGIT_COEF", coef(fit)); out("LOGIT_SE", sqrt(diag(vcov(fit))))
 V2 <- cr2(X, w, (d$case - p) / sqrt(w), d$cl)
@@ -52,7 +55,7 @@ out("CLUBSANDWICH_GLM_CR2_SE", sqrt(diag(vcovCR(fit, cluster = d$cl, type = "CR2
 
 # fixed effects for the clusters, CR2 by cluster (covariate terms only are meaningful)
 d$clf <- factor(d$cl)
-fit_fe <- glm(update(f, . ~ . + clf), family = binomial, data = d)
+fit_fe <- glm(update(f, . ~ . + clf), family = binomial, data = d, control = tight)
 X <- model.matrix(fit_fe); p <- fitted(fit_fe); w <- p * (1 - p)
 out("FE_COEF", coef(fit_fe)); out("FE_SE", sqrt(diag(vcov(fit_fe))))
 out("FE_CR2_SE", sqrt(diag(cr2(X, w, (d$case - p) / sqrt(w), d$cl))))

@@ -60,7 +60,7 @@ def test_cluster_sandwich_vs_stata_poisson_vce_cluster():
 def test_cluster_sandwich_by_hand(spector):
     """Hand computation: B (sum_g u_g u_g') B * G/(G-1), written out in plain loops."""
     df = spector.with_columns((pl.int_range(pl.len()) % 5).alias("caw"))
-    res = logistic(df, "GRADE", X, cluster="caw")
+    res = logistic(df, "GRADE", X, cluster="caw", small_sample=None)  # Stata's rule at any G
     x = np.column_stack([np.ones(32), df.select(X).to_numpy()])
     y = df["GRADE"].to_numpy()
     beta = res.terms["coef"].to_numpy()
@@ -82,7 +82,7 @@ def test_statsmodels_default_differs_by_n_minus_1_over_n_minus_k_secondary(spect
     import statsmodels.api as sm
 
     df = spector.with_columns((pl.int_range(pl.len()) % 5).alias("caw"))
-    res = logistic(df, "GRADE", X, cluster="caw")
+    res = logistic(df, "GRADE", X, cluster="caw", small_sample=None)
     exog = sm.add_constant(df.select(X).to_pandas(), prepend=True)
     sm_fit = sm.GLM(df["GRADE"].to_numpy(), exog, family=sm.families.Binomial()).fit(
         cov_type="cluster", cov_kwds={"groups": df["caw"].to_numpy()})
