@@ -19,8 +19,8 @@ Choices, stated once:
   coefficients for CAW's); PH test = R ``cox.zph`` score test, km transform.
 * ``leeftijd`` enters the models in years, linear (term ``leeftijd``: hazard or
   odds ratio per year of age); the Kaplan-Meier profiles use age bands.
-* Logistic: cluster-robust standard errors by ``caw``, Stata's G/(G-1)
-  convention (see :mod:`pipeline.stats.logistic`).
+* Logistic: CAW fixed effects with model-based standard errors; a cluster-robust
+  error on request, CR2 with t(G-1) below 30 clusters (see :mod:`pipeline.stats.logistic`).
 * Curves are reported on a fixed grid (every 30 days, 0-720); the cumulative
   incidence headline days are 90, 180, 365 and 730. A grid day beyond the last
   observed time is ``None`` (not observed), never the last value carried on.
@@ -46,10 +46,14 @@ from pipeline.stats import (
 )
 from pipeline.stats.cox import PH_TRANSFORMS, TIES
 from pipeline.stats.kaplan_meier import CONF_TYPES
+from pipeline.stats.logistic import SMALL_SAMPLE, logistic_factor_tests, standardised_shares
+from pipeline.stats.multiplicity import holm
 from pipeline.years import OTHER_OUTCOMES
+from pipeline.years import OUTCOMES as CLOSURE_OUTCOMES
 
-# The cumulative-incidence block as results.json had it; the four outcomes come with issue 12.
-OUTCOMES = ("vermeden", "uithuisgezet", "ander")
+# The cumulative-incidence block: vermeden, uithuisgezet and ander (= niet_vermeden and
+# onbekend together, as results.json had it) and the four outcomes of the registration format.
+OUTCOMES = ("vermeden", "uithuisgezet", "ander", "niet_vermeden", "onbekend")
 
 MODEL_COVARIATES: tuple[str, ...] = (
     "verhuurder_type", "gezinstype", "inkomensbron", "leeftijd",
@@ -76,7 +80,9 @@ class ModelSettings:
     ties: str = "efron"
     cox_strata: tuple[str, ...] = ("caw",)
     ph_transform: str = "km"
-    cluster: str | None = "caw"
+    cluster: str | None = None  # the logistic model's errors: model-based unless set
+    fixed_effects: tuple[str, ...] = ("caw",)  # logistic terms per region (first = reference)
+    small_sample: str = "CR2"  # correction of a cluster-robust error below 30 clusters
     profiles: tuple[str, ...] = PROFILES
     age_bands: tuple[int, ...] = (30, 45, 60)  # lower bounds of the bands after 16-29
     curve_days: tuple[int, ...] = tuple(range(0, 721, 30))
@@ -91,6 +97,8 @@ class ModelSettings:
             raise ValueError(f"ties must be one of {TIES}")
         if self.ph_transform not in PH_TRANSFORMS:
             raise ValueError(f"ph_transform must be one of {PH_TRANSFORMS}")
+        if self.small_sample not in SMALL_SAMPLE:
+            raise ValueError(f"small_sample must be one of {SMALL_SAMPLE}")
         if list(self.age_bands) != sorted(set(self.age_bands)) or any(
                 b <= 16 for b in self.age_bands):
             raise ValueError("age_bands must be increasing ages above 16")
@@ -173,7 +181,11 @@ def _km_summary(t: np.ndarray, e: np.ndarray, settings: ModelSettings):
 
 
 def time_to_closure(traj: pl.DataFrame, settings: ModelSettings | None = None) -> dict:
-    """Kaplan-Meier overall and per profile level, with a log-rank test per profile."""
+    """Kaplan-Meier overall and per profile level, with a log-rank test per profile.
+
+    The profile tests are exploratory (``exploratory``: nine tests at once, none
+    planned); ``p_holm`` is Holm's adjustment across the profiles of the year.
+    """
     settings = settings or ModelSettings()
     # sorted once, so that every per-level subset is sorted and np.unique is quick
     sample = survival_sample(traj).sort("days_to_closure", maintain_order=True)
@@ -181,6 +193,7 @@ def time_to_closure(traj: pl.DataFrame, settings: ModelSettings | None = None) -
     km, out = _km_summary(t, e, settings)
     problems = list(km.problems)
     by_group: dict[str, dict] = {}
+    raw_p: dict[str, float] = {}  # unrounded, for Holm
     for column in settings.profiles:
         codes, levels = profile_levels(sample, column, settings)
         known = codes >= 0
@@ -195,7 +208,11 @@ def time_to_closure(traj: pl.DataFrame, settings: ModelSettings | None = None) -
         test = logrank(t[known], e[known], codes[known])
         problems.extend(f"{column} (log-rank): {p}" for p in test.problems)
         by_group[column] = {"levels": rows, "logrank": {
-            "statistic": num(test.statistic), "df": int(test.df), "p": num(test.p)}}
+            "statistic": num(test.statistic), "df": int(test.df), "p": num(test.p),
+            "exploratory": True}}
+        raw_p[column] = test.p
+    for column, p_holm in zip(raw_p, holm(list(raw_p.values())), strict=True):
+        by_group[column]["logrank"]["p_holm"] = num(p_holm)
     s, lo, up = km.survival, km.lower, km.upper
     curve = {"days": list(settings.curve_days),
              "survival": step_at(km.timeline, s, settings.curve_days, 1.0),
@@ -206,7 +223,14 @@ def time_to_closure(traj: pl.DataFrame, settings: ModelSettings | None = None) -
 
 
 def cox_model(traj: pl.DataFrame, settings: ModelSettings | None = None) -> dict:
-    """Cox proportional hazards of closure with the cox.zph PH test."""
+    """Cox proportional hazards of closure (any outcome) with the cox.zph PH test.
+
+    A description of how fast support ends, not of outcomes: it mixes endings in
+    opposite directions (see :mod:`pipeline.outcome_models` for those).
+    ``factor_tests``: joint Wald test per multi-level factor.
+    """
+    from pipeline.outcome_models import factor_test_rows  # that module imports this one
+
     settings = settings or ModelSettings()
     fit = cox_ph(survival_sample(traj), "days_to_closure", "closed",
                  list(settings.cox_covariates), references=settings.references,
@@ -227,56 +251,112 @@ def cox_model(traj: pl.DataFrame, settings: ModelSettings | None = None) -> dict
                    "p": num(ph.global_p)},
     }
     lr = fit.lr_test
+    tests, test_problems = factor_test_rows(fit.terms, fit.cov)
     return {"n": fit.n, "events": fit.events, "ties": fit.ties, "strata": list(fit.strata),
-            "conf_level": fit.conf_level, "terms": terms, "ph_test": ph_test,
+            "conf_level": fit.conf_level, "terms": terms, "factor_tests": tests,
+            "ph_test": ph_test,
             "concordance": num(fit.concordance),
             "lr_test": {"statistic": num(lr.statistic), "df": int(lr.df), "p": num(lr.p)},
             "loglik": num(fit.loglik), "converged": bool(fit.converged),
-            "problems": list(fit.problems)}
+            "problems": [*fit.problems, *test_problems]}
 
 
 def closure_incidence(traj: pl.DataFrame, settings: ModelSettings | None = None) -> dict:
-    """Aalen-Johansen cumulative incidence of vermeden / uithuisgezet / ander."""
+    """Aalen-Johansen cumulative incidence of the closure outcomes, the year's own estimate.
+
+    Basis ``"period"`` (as the `duration` block): the trajectories active in Y, each at
+    risk from ``entry_days`` (max(start, Y-01-01), delayed entry) to its closure or the
+    cut-off, on the scale "days since start"; R ``Surv(entry_days - 0.5, days, outcome)``.
+    So CIF_k(t) is the probability that support ends with outcome k within t days of its
+    start, from the follow-up inside Y only (trajectories carried in from before the
+    registration window do not bias it). The four outcomes (vermeden, uithuisgezet,
+    niet_vermeden, onbekend) come from one fit; ``ander`` (niet_vermeden + onbekend)
+    from its own fit with the two merged, so its interval is that of the combined cause
+    (the other curves are the same in both fits).
+    """
     settings = settings or ModelSettings()
-    sample = survival_sample(traj)
+    sample = traj.filter(pl.col("active"))
     t, e = survival_data(sample)
-    outcome = sample["closure_outcome"].replace(list(OTHER_OUTCOMES), "ander").to_numpy()
+    entry = sample["entry_days"].cast(pl.Float64).to_numpy() - 0.5
+    outcome = sample["closure_outcome"].to_numpy()
     causes = np.where(e, outcome, "0").astype(str)
-    fit = cumulative_incidence(t, causes, conf_level=settings.conf_level, censor_code="0")
+    fit = cumulative_incidence(t, causes, entry=entry, conf_level=settings.conf_level,
+                               censor_code="0")
+    merged = np.where(np.isin(causes, OTHER_OUTCOMES), "ander", causes)
+    other = cumulative_incidence(t, merged, entry=entry, conf_level=settings.conf_level,
+                                 censor_code="0")
     problems = list(fit.problems)
-    unknown = sorted(set(fit.causes) - set(OUTCOMES))
+    unknown = sorted(set(fit.causes) - set(CLOSURE_OUTCOMES))
     if unknown:
-        problems.append(f"closure outcomes outside {list(OUTCOMES)}: {unknown}")
+        problems.append(f"closure outcomes outside {list(CLOSURE_OUTCOMES)}: {unknown}")
     for cause in OUTCOMES:
-        if t.size and cause not in fit.causes:
+        if t.size and cause not in (*fit.causes, *other.causes):
             problems.append(f"{cause}: no closures with this outcome; incidence 0")
 
+    def source(cause: str):
+        return other if cause == "ander" else fit
+
     def series(days: Sequence[int], part: str) -> dict[str, list]:
-        zeros = np.zeros(fit.timeline.size)
-        source = getattr(fit, part)
-        return {c: step_at(fit.timeline, source.get(c, zeros), days, 0.0) for c in OUTCOMES}
+        out = {}
+        for c in OUTCOMES:
+            f = source(c)
+            values = getattr(f, part).get(c, np.zeros(f.timeline.size))
+            out[c] = step_at(f.timeline, values, days, 0.0)
+        return out
 
     def block(days: Sequence[int]) -> dict[str, Any]:
         return {"days": list(days), **series(days, "cif"),
                 "lower": series(days, "lower"), "upper": series(days, "upper")}
 
-    return {"n": fit.n, "events": {c: int(fit.n_event[c].sum()) if c in fit.n_event else 0
-                                   for c in OUTCOMES},
+    events = {c: int(source(c).n_event[c].sum()) if c in source(c).n_event else 0
+              for c in OUTCOMES}
+    return {"basis": "period", "n": fit.n, "events": events,
             "conf_level": settings.conf_level, **block(settings.incidence_days),
             "curve": block(settings.curve_days), "problems": problems}
 
 
 def eviction_model(traj: pl.DataFrame, settings: ModelSettings | None = None) -> dict:
-    """Logistic model of eviction avoided among the year's closures with ja/nee."""
+    """Logistic model of eviction avoided among the year's closures with ja/nee.
+
+    CAW fixed effects (``settings.fixed_effects``, terms ``caw[XXX]``; reference
+    the first CAW in sort order unless ``references`` names one) with
+    model-based errors by default: the region adjusts as the Cox strata do, and
+    with ten or so regions a cluster-robust error over-rejects. ``cluster`` asks
+    for one anyway (CR2 with t(G-1) below 30 clusters, ``t_df``); with the
+    cluster also a fixed effect, its terms and the intercept get no error, and
+    neither do the predicted shares.
+    ``factor_tests``: joint Wald test per multi-level covariate (caw included).
+    ``predicted``: per level of each categorical or boolean covariate, the
+    standardised share -- the average predicted probability with everyone at
+    that level and the other covariates as observed -- with its delta-method
+    interval. ``unknown_bounds``: the crude share avoided among all the year's
+    closures with ja, nee or ``onbekend`` (closure outcome) if every onbekend
+    were nee / were ja; ``unknown`` counts them.
+    """
     settings = settings or ModelSettings()
-    fit = logistic(eviction_sample(traj), "eviction_avoided",
-                   list(settings.logistic_covariates), references=settings.references,
-                   cluster=settings.cluster, conf_level=settings.conf_level)
+    covariates = list(dict.fromkeys([*settings.logistic_covariates, *settings.fixed_effects]))
+    fit = logistic(eviction_sample(traj), "eviction_avoided", covariates,
+                   references=settings.references, cluster=settings.cluster,
+                   small_sample=settings.small_sample, conf_level=settings.conf_level)
     terms = [{"term": r["term"], "coef": num(r["coef"]), "se": num(r["se"]),
               "or": num(r["odds_ratio"]), "or_ci": [num(r["or_lower"]), num(r["or_upper"])],
               "p": num(r["p"])} for r in fit.terms.iter_rows(named=True)]
+    tests = [{"factor": r["factor"], "chi2": num(r["chi2"]), "df": int(r["df"]),
+              "p": num(r["p"])} for r in logistic_factor_tests(fit).iter_rows(named=True)]
+    predicted = [{"factor": factor, "level": r["level"], "share": num(r["share"]),
+                  "lower": num(r["lower"]), "upper": num(r["upper"])}
+                 for factor in covariates for r in standardised_shares(fit, factor)]
+    closures = traj.filter(pl.col("closed_in_year").fill_null(False))
+    yes = int((closures["eviction_avoided"] == 1).sum())
+    no = int((closures["eviction_avoided"] == 0).sum())
+    unknown = int((closures["closure_outcome"] == "onbekend").sum())
+    total = yes + no + unknown
+    bounds = [num(yes / total), num((yes + unknown) / total)] if total else [None, None]
     return {"n": fit.n, "events": fit.events, "rate": num(fit.rate), "terms": terms,
             "cov_type": fit.cov_type, "cluster": settings.cluster,
-            "n_clusters": fit.n_clusters, "conf_level": fit.conf_level,
+            "n_clusters": fit.n_clusters, "t_df": fit.df,
+            "fixed_effects": list(settings.fixed_effects), "conf_level": fit.conf_level,
+            "factor_tests": tests, "predicted": predicted, "unknown": unknown,
+            "unknown_bounds": bounds,
             "loglik": num(fit.loglik), "converged": bool(fit.converged),
             "problems": list(fit.problems)}

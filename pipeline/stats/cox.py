@@ -187,8 +187,9 @@ class _Sorted:
         if a.ndim == 1:
             booked = np.bincount(before, weights=a[rows], minlength=self.ngroups)
         else:
-            booked = np.stack([np.bincount(before, weights=row[rows], minlength=self.ngroups)
-                               for row in a])
+            booked = np.zeros(a.shape[:-1] + (self.ngroups,))
+            for j, row in enumerate(a):  # no terms: no rows
+                booked[j] = np.bincount(before, weights=row[rows], minlength=self.ngroups)
         return rc - self.rev_cumsum(booked)
 
     def risk_set_totals(self, a_groups):
@@ -504,11 +505,13 @@ def cox_ph(
     conf_level: float = 0.95,
     ph_transform: str = "km",
     entry: str | None = None,
+    ph_test: bool = True,
 ) -> CoxResult:
     """Fit a Cox model on ``data`` (see the module docstring for conventions).
 
     ``entry`` names a column of delayed-entry times (R ``Surv(entry, duration,
     event)``); each must be below its duration (ValueError otherwise, as R).
+    ``ph_test=False`` skips the PH test (its result is then all NaN).
     """
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}")
@@ -633,7 +636,7 @@ def cox_ph(
 
     fit_terms = [terms[j] for j in keep_idx]
     fit_sources = [sources[j] for j in keep_idx]
-    if keep_idx:
+    if keep_idx and ph_test:
         term_rows, cov_rows, gchisq = _ph_test(srt, risk, info, fit_terms, fit_sources,
                                                ph_transform, srt.entry)
         by_term = {r[0]: r for r in term_rows}
