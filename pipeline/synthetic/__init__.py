@@ -6,6 +6,11 @@ synthetic ones that look like CAW exports and follow a known statistical model.
 OUT/registraties`), OUT/truth.json (what generated the data) and
 OUT/manifest.json (every file, and every injected defect with the verdict
 validation must reach). Same seed and arguments give byte-identical files.
+
+The data are made so that naive estimates fail in known ways (simulate.py): a
+registration window with carried-in trajectories, outcome-specific closure hazards,
+intake that grows differently per region and follows staffing to a power, and a
+region with a higher eviction hazard; truth.json holds the marginal truth.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from pipeline.synthetic.config import REFERENCES, SynthConfig, allowed_terms
+from pipeline.synthetic.config import OUTCOMES, REFERENCES, SynthConfig, allowed_terms
 from pipeline.synthetic.defects import (
     DEFECT,
     FILE,
@@ -45,10 +50,11 @@ from pipeline.synthetic.files import (
     plan_files,
     write_file,
 )
+from pipeline.synthetic.options import add_synth_options, config_from_options
 from pipeline.synthetic.simulate import Simulation, rng_stream, simulate
 
-__all__ = ["REFERENCES", "ROW_DEFECTS", "Simulation", "SynthConfig", "SynthSummary",
-           "allowed_terms", "generate", "simulate"]
+__all__ = ["OUTCOMES", "REFERENCES", "ROW_DEFECTS", "Simulation", "SynthConfig", "SynthSummary",
+           "add_synth_options", "allowed_terms", "config_from_options", "generate", "simulate"]
 
 FOLDER = "registraties"
 TRUTH = "truth.json"
@@ -153,9 +159,11 @@ def generate(out: Path, years: Sequence[int], seed: int, *, n_per_year: int | No
              dirty: float = 0.0, config: SynthConfig | None = None) -> SynthSummary:
     """Write synthetic registration files, truth.json and manifest.json under `out`.
 
-    `n_per_year` rescales all regions so that about that many trajectories start per
-    simulated year (the warm-up year included). `dirty` > 0 injects about
-    dirty x rows row defects (every kind at least once) and one file of each file defect.
+    `n_per_year` rescales all volumes by one factor so that on average about that many
+    trajectories start per delivered year (from the registration window, or the warm-up
+    year without a window, to the last year); the carried-in ones come on top.
+    `dirty` > 0 injects about dirty x rows row defects (every kind at least once) and
+    one file of each file defect.
     """
     if not 0.0 <= dirty < 1.0:
         raise ValueError("dirty must lie in [0, 1)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,43 +38,53 @@ def allowed_terms() -> tuple[str, ...]:
     return (*NUMERIC_TERMS, *levels)
 
 
-def _cox_default() -> dict[str, float]:
-    # log hazard ratios of closure (per day); > 0 = closes sooner.
+#: The four closure outcomes (competing events), in the order of the format's definitions.
+OUTCOMES: tuple[str, ...] = ("vermeden", "uithuisgezet", "niet_vermeden", "onbekend")
+#: `uithuiszetting_vermeden` of each outcome (uithuisgezet and niet_vermeden are both `nee`).
+AVOIDED_CODE: Mapping[str, str] = {"vermeden": "ja", "uithuisgezet": "nee",
+                                   "niet_vermeden": "nee", "onbekend": "onbekend"}
+
+
+def _cause_log_hr_default() -> dict[str, dict[str, float]]:
+    # log hazard ratios per outcome (cause-specific hazards, per day); > 0 = that closure
+    # comes sooner. A started procedure speeds up eviction and slows down an avoided
+    # eviction: one all-closure hazard would average the two.
     return {
-        "procedure_gestart": 0.25,
-        "probleem_huurachterstand": 0.10,
-        "probleem_onderhoud": -0.15,
-        "probleem_samenleven": -0.20,
-        "verhuurder_type[SVK]": -0.15,
-        "gezinstype[eenoudergezin]": -0.10,
-        "gezinstype[koppel_met_kinderen]": -0.15,
-        "gezinstype[koppel_zonder_kinderen]": 0.05,
-        "inkomensbron[werkloosheid]": -0.10,
-        "inkomensbron[ziekte_invaliditeit]": -0.15,
-        "inkomensbron[leefloon]": -0.25,
-        "inkomensbron[geen]": -0.30,
-        "inkomensbron[pensioen]": 0.05,
-        "leeftijd": 0.005,
+        "vermeden": {
+            "procedure_gestart": -0.20, "probleem_huurachterstand": -0.10,
+            "probleem_onderhoud": -0.25, "probleem_samenleven": -0.35,
+            "verhuurder_type[SVK]": -0.20, "gezinstype[eenoudergezin]": 0.10,
+            "gezinstype[koppel_met_kinderen]": 0.15, "gezinstype[koppel_zonder_kinderen]": 0.10,
+            "inkomensbron[werkloosheid]": -0.15, "inkomensbron[ziekte_invaliditeit]": -0.15,
+            "inkomensbron[leefloon]": -0.35, "inkomensbron[geen]": -0.45,
+            "inkomensbron[pensioen]": 0.15, "leeftijd": 0.008,
+        },
+        "uithuisgezet": {
+            "procedure_gestart": 0.80, "probleem_huurachterstand": 0.40,
+            "probleem_onderhoud": 0.15, "probleem_samenleven": 0.25,
+            "verhuurder_type[SVK]": 0.30, "gezinstype[eenoudergezin]": -0.15,
+            "gezinstype[koppel_met_kinderen]": -0.25, "inkomensbron[werkloosheid]": 0.15,
+            "inkomensbron[leefloon]": 0.40, "inkomensbron[geen]": 0.55,
+            "inkomensbron[pensioen]": -0.30, "leeftijd": -0.010,
+        },
+        "niet_vermeden": {
+            "procedure_gestart": 0.25, "probleem_onderhoud": 0.20, "probleem_samenleven": 0.35,
+            "inkomensbron[leefloon]": 0.20, "inkomensbron[geen]": 0.30, "leeftijd": -0.005,
+        },
+        "onbekend": {"probleem_samenleven": 0.20, "inkomensbron[geen]": 0.30},
     }
 
 
-def _logit_default() -> dict[str, float]:
-    # log odds ratios of `uithuiszetting_vermeden = ja` among ja/nee closures.
+def _common_log_hr_default() -> dict[str, float]:
+    # Used for every outcome when outcome_specific is off: one hazard of closure.
     return {
-        "procedure_gestart": -1.00,
-        "probleem_huurachterstand": -0.25,
-        "probleem_onderhoud": -0.20,
-        "probleem_samenleven": -0.45,
-        "verhuurder_type[SVK]": -0.30,
-        "gezinstype[eenoudergezin]": 0.20,
-        "gezinstype[koppel_met_kinderen]": 0.30,
-        "gezinstype[koppel_zonder_kinderen]": 0.15,
-        "inkomensbron[werkloosheid]": -0.20,
-        "inkomensbron[ziekte_invaliditeit]": -0.10,
-        "inkomensbron[leefloon]": -0.45,
-        "inkomensbron[geen]": -0.60,
-        "inkomensbron[pensioen]": 0.20,
-        "leeftijd": 0.01,
+        "procedure_gestart": 0.25, "probleem_huurachterstand": 0.10,
+        "probleem_onderhoud": -0.15, "probleem_samenleven": -0.20,
+        "verhuurder_type[SVK]": -0.15, "gezinstype[eenoudergezin]": -0.10,
+        "gezinstype[koppel_met_kinderen]": -0.15, "gezinstype[koppel_zonder_kinderen]": 0.05,
+        "inkomensbron[werkloosheid]": -0.10, "inkomensbron[ziekte_invaliditeit]": -0.15,
+        "inkomensbron[leefloon]": -0.25, "inkomensbron[geen]": -0.30,
+        "inkomensbron[pensioen]": 0.05, "leeftijd": 0.005,
     }
 
 
@@ -82,35 +92,54 @@ def _logit_default() -> dict[str, float]:
 class SynthConfig:
     """All generating settings. `None` means: calibrate from the targets / the seed data."""
 
-    # --- volumes and duration (circular, punt 3; evaluation Steunpunt 2011)
+    # --- registration window (the delivery starts here; older trajectories only when
+    # still open on that day, with their real start date) and the burn-in before it.
+    # None: no window, the simulation starts empty one year before the first year.
+    registration_window: dt.date | None = dt.date(2011, 1, 1)
+    burn_in_years: int = 6  # intake simulated this long before the window
+
+    # --- volumes: starts per region = A x FTE(t) ** fte_power x (1 + growth) ** years
     supports_per_fte_year: float | None = None  # None: normen.csv begeleidingen_per_vte_per_jaar
-    mean_duration_days: float = 9 * 365.25 / 12  # 9 months
-    weibull_shape: float = 1.4
-    weibull_scale_days: float | None = None  # None: set so the population mean is the target
+    intake_reference_date: dt.date = dt.date(2011, 1, 1)  # where the 26.66 per FTE holds
+    fte_power: float = 0.8  # 1: starts proportional to the FTE in force
+    intake_growth: Mapping[str, float] = field(default_factory=lambda: {
+        "OVL": 0.10, "BRU": -0.15})  # yearly growth of intake beside the FTE; {} = none
     extract_date: dt.date | None = None  # None: 15 February after the last year
     workers_per_fte: float = 1.2
 
-    # --- the truth models
-    cox_log_hr: Mapping[str, float] = field(default_factory=_cox_default)
-    logit_coef: Mapping[str, float] = field(default_factory=_logit_default)
-    logit_intercept: float | None = None  # None: calibrated to target_avoided_share
-    target_avoided_share: float = 0.65  # "7 in 10" (later figures), 62% (CAW 2020)
-    unknown_outcome_share: float = 0.04  # `onbekend`, completely at random
+    # --- closure: latent competing risks, one proportional-hazards Weibull per outcome
+    outcome_specific: bool = True  # False: every outcome has common_log_hr and one shape
+    mean_duration_days: float = 9 * 365.25 / 12  # 9 months (2011 study: a mean)
+    cause_shapes: Mapping[str, float] = field(default_factory=lambda: {
+        "vermeden": 1.6, "uithuisgezet": 1.3, "niet_vermeden": 1.1, "onbekend": 1.0})
+    common_shape: float = 1.4
+    cause_log_hr: Mapping[str, Mapping[str, float]] = field(
+        default_factory=_cause_log_hr_default)
+    common_log_hr: Mapping[str, float] = field(default_factory=_common_log_hr_default)
+    # Shares of the outcomes among new starts at the intake reference date; the Weibull
+    # scales are calibrated to these and to mean_duration_days unless given.
+    target_outcome_shares: Mapping[str, float] = field(default_factory=lambda: {
+        "vermeden": 0.62, "uithuisgezet": 0.18, "niet_vermeden": 0.16, "onbekend": 0.04})
+    cause_scale_days: Mapping[str, float] | None = None
+    # One region's eviction hazard is higher (log-HR against every other region);
+    # None: no regional effect.
+    regional_effect: Mapping[str, Any] | None = field(default_factory=lambda: {
+        "caw": "LIM", "outcome": "uithuisgezet", "log_hr": 0.6})
 
-    # --- closure details given the outcome (uithuisgezet only with `nee`)
+    # --- closure details given the outcome (afsluitreden uithuisgezet = outcome uithuisgezet)
     reason_given_outcome: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: {
-        "ja": {"doelen_bereikt": 0.58, "doorverwezen": 0.14, "voortijdig_gestopt": 0.10,
-               "verhuisd": 0.10, "andere": 0.08},
-        "nee": {"uithuisgezet": 0.55, "verhuisd": 0.17, "voortijdig_gestopt": 0.15,
-                "doorverwezen": 0.05, "overleden": 0.02, "andere": 0.06},
+        "vermeden": {"doelen_bereikt": 0.58, "doorverwezen": 0.14, "voortijdig_gestopt": 0.10,
+                     "verhuisd": 0.10, "andere": 0.08},
+        "niet_vermeden": {"verhuisd": 0.38, "voortijdig_gestopt": 0.33, "doorverwezen": 0.11,
+                          "overleden": 0.05, "andere": 0.13},
         "onbekend": {"voortijdig_gestopt": 0.40, "verhuisd": 0.25, "doorverwezen": 0.12,
                      "overleden": 0.05, "andere": 0.18},
     })
     goals_given_outcome: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: {
         "doelen_bereikt": {"bereikt": 0.85, "gedeeltelijk": 0.15, "niet_bereikt": 0.0},
         "uithuisgezet": {"bereikt": 0.0, "gedeeltelijk": 0.15, "niet_bereikt": 0.85},
-        "ja": {"bereikt": 0.35, "gedeeltelijk": 0.50, "niet_bereikt": 0.15},
-        "nee": {"bereikt": 0.03, "gedeeltelijk": 0.27, "niet_bereikt": 0.70},
+        "vermeden": {"bereikt": 0.35, "gedeeltelijk": 0.50, "niet_bereikt": 0.15},
+        "niet_vermeden": {"bereikt": 0.03, "gedeeltelijk": 0.27, "niet_bereikt": 0.70},
         "onbekend": {"bereikt": 0.10, "gedeeltelijk": 0.40, "niet_bereikt": 0.50},
     })
 
@@ -161,7 +190,7 @@ class SynthConfig:
     debt_mediation_rates: tuple[float, float] = (0.20, 0.45)  # without / with arrears
     referred_on_rate: float = 0.25
     aftercare_rates: Mapping[str, float] = field(default_factory=lambda: {
-        "ja": 0.40, "nee": 0.15, "onbekend": 0.15})
+        "ja": 0.40, "nee": 0.15, "onbekend": 0.15})  # by uithuiszetting_vermeden
     home_visit_share: float = 0.93  # trajectories with at least one home visit
     visits_per_month: float = 1.1
     contacts_per_month: float = 2.4  # contacts other than home visits
@@ -177,28 +206,57 @@ class SynthConfig:
     note_share: float = 0.03  # rows with a free-text `opmerking` in the cp1252 CSV files
     belgian_dash_date_share: float = 0.1  # rows with dd-mm-yyyy dates in the UTF-8 CSV files
 
-    def check(self) -> None:
+    def check(self, regions: Sequence[str] | None = None) -> None:
         """Refuse settings the generator cannot honour (a typo would silently be a 0)."""
         known = set(allowed_terms())
-        for name, terms in (("cox_log_hr", self.cox_log_hr), ("logit_coef", self.logit_coef)):
+        models = {"common_log_hr": self.common_log_hr,
+                  **{f"cause_log_hr[{k}]": v for k, v in self.cause_log_hr.items()}}
+        for name, terms in models.items():
             unknown = sorted(set(terms) - known)
             if unknown:
                 raise ValueError(f"{name}: unknown model terms {unknown}; allowed: "
                                  f"{sorted(known)}")
-        if "uithuisgezet" in {**self.reason_given_outcome.get("ja", {}),
-                              **self.reason_given_outcome.get("onbekend", {})}:
-            raise ValueError("afsluitreden 'uithuisgezet' is only possible with "
-                             "uithuiszetting_vermeden = nee")
-        if not 0 < self.target_avoided_share < 1:
-            raise ValueError("target_avoided_share must lie in (0, 1)")
-        if self.weibull_shape <= 0 or self.mean_duration_days <= 0:
-            raise ValueError("weibull_shape and mean_duration_days must be positive")
+        for name, per_outcome in (("cause_log_hr", self.cause_log_hr),
+                                  ("cause_shapes", self.cause_shapes),
+                                  ("target_outcome_shares", self.target_outcome_shares),
+                                  ("cause_scale_days", self.cause_scale_days or
+                                   dict.fromkeys(OUTCOMES, 1.0))):
+            if set(per_outcome) != set(OUTCOMES):
+                raise ValueError(f"{name} needs exactly the outcomes {list(OUTCOMES)}")
+        if set(self.reason_given_outcome) != {"vermeden", "niet_vermeden", "onbekend"}:
+            raise ValueError("reason_given_outcome needs vermeden, niet_vermeden, onbekend "
+                             "(uithuisgezet has its own reason)")
+        if any("uithuisgezet" in shares for shares in self.reason_given_outcome.values()):
+            raise ValueError("afsluitreden 'uithuisgezet' is only possible with the outcome "
+                             "uithuisgezet (uithuiszetting_vermeden = nee)")
+        shares = list(self.target_outcome_shares.values())
+        if min(shares) <= 0 or abs(sum(shares) - 1) > 1e-9:
+            raise ValueError("target_outcome_shares must be positive and sum to 1")
+        if min(*self.cause_shapes.values(), self.common_shape) < 0.5:
+            raise ValueError("Weibull shapes below 0.5 are not supported")
+        if self.mean_duration_days <= 0 or self.fte_power < 0 or self.burn_in_years < 1:
+            raise ValueError("mean_duration_days must be positive, fte_power >= 0, "
+                             "burn_in_years >= 1")
+        if self.regional_effect is not None:
+            effect = self.regional_effect
+            if set(effect) != {"caw", "outcome", "log_hr"} or effect["outcome"] not in OUTCOMES:
+                raise ValueError("regional_effect needs caw, outcome (one of the outcomes) "
+                                 "and log_hr")
+            if regions is not None and effect["caw"] not in regions:
+                raise ValueError(f"regional_effect: unknown region {effect['caw']}")
+        if regions is not None:
+            unknown = sorted(set(self.intake_growth) - set(regions))
+            if unknown:
+                raise ValueError(f"intake_growth: unknown regions {unknown}")
+        if any(g <= -1 for g in self.intake_growth.values()):
+            raise ValueError("intake_growth must be above -1 (a yearly growth rate)")
         if self.xlsx_max_rows < 1:
             raise ValueError("xlsx_max_rows must be at least 1")
 
     def as_json(self) -> dict[str, Any]:
         """The settings as JSON-ready data (dates as ISO text)."""
         out = dataclasses.asdict(self)
-        if self.extract_date is not None:
-            out["extract_date"] = self.extract_date.isoformat()
+        for name, value in out.items():
+            if isinstance(value, dt.date):
+                out[name] = value.isoformat()
         return out

@@ -66,8 +66,8 @@ def plan_files(frame: pl.DataFrame, regions: Sequence[str],
     `frame` is sorted by region and start, so each group is a contiguous block.
     """
     order = {caw: i for i, caw in enumerate(regions)}
-    groups = (frame.select("caw", "_startjaar").with_row_index("_i")
-              .group_by("caw", "_startjaar", maintain_order=True)
+    groups = (frame.select("caw", "_bestandsjaar").with_row_index("_i")
+              .group_by("caw", "_bestandsjaar", maintain_order=True)
               .agg(pl.col("_i").min().alias("first"), pl.len().alias("n")).rows())
     groups.sort(key=lambda g: (g[1], order[g[0]]))
     plans: list[FilePlan] = []

@@ -1,35 +1,40 @@
 """Trajectories of preventive housing support with a known truth (vectorised numpy).
 
-Why this shape: starts are supply-bound (the circular's 26.66 supports per FTE a
-year, as a Poisson process per region following its staffing), time to closure
-follows a Weibull proportional-hazards model and the closure outcome a logistic
-model, both on required columns of the format, so the pipeline's Cox and
-logistic estimates can be checked against the numbers in truth.json. The
-simulation starts one warm-up year before the first requested year, so that the
-first reporting year carries a caseload, and it is censored at the extract date.
+Why this shape: a delivery as the CAW's really make it, on which the naive estimates
+fail in known ways. Starts are a Poisson process per region that follows staffing
+to a power and a regional trend (intake.py); closure is latent competing risks, one
+Weibull proportional-hazards model per outcome, with a higher eviction hazard in one
+region (hazards.py). The delivery starts at the registration window (default
+2011-01-01): the simulation runs a burn-in of several years before it, and a
+trajectory started before the window is delivered only when still open on the
+window's first day (closed on or after it), with its real start date, so carried-in
+trajectories have their real, length-biased durations. Everything is censored at
+the extract date. With the window off, the simulation starts empty one year before
+the first year and delivers everything (the earlier generator).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from pipeline.contract import BY_NAME, COLUMN_NAMES, FIRST_PROJECT_DATE
-from pipeline.reference import BIG_CITY_NIS, Reference, load_reference
-from pipeline.synthetic.config import REFERENCES, SynthConfig
+from pipeline.contract import COLUMN_NAMES, FIRST_PROJECT_DATE
+from pipeline.reference import Reference, load_reference
+from pipeline.synthetic import truth as truth_module
+from pipeline.synthetic.config import OUTCOMES, REFERENCES, SynthConfig
+from pipeline.synthetic.hazards import draw_closures
+from pipeline.synthetic.intake import EPOCH, Timeline, day_number, draw_starts, timeline
+from pipeline.synthetic.profiles import codes, draw_profiles
 
-EPOCH = dt.date(1970, 1, 1)
+__all__ = ["EPOCH", "Simulation", "day_number", "rng_stream", "simulate"]
+
 RE_REFERRAL_GAP_DAYS = 14  # a new referral comes at least two weeks after a closure
-
-
-def day_number(day: dt.date) -> int:
-    return (day - EPOCH).days
+RE_REFERRAL_MAX_DAYS = 3 * 365  # ... and at most three years after it
 
 
 def rng_stream(seed: int, stream: int) -> np.random.Generator:
@@ -40,7 +45,7 @@ def rng_stream(seed: int, stream: int) -> np.random.Generator:
 
 @dataclass(frozen=True)
 class Simulation:
-    """One row per trajectory: contract columns, typed, plus `_`-prefixed helpers."""
+    """One row per delivered trajectory: contract columns, typed, plus `_` helpers."""
 
     frame: pl.DataFrame
     truth: dict[str, Any]
@@ -48,319 +53,44 @@ class Simulation:
     requested_years: tuple[int, ...]
     simulated_years: tuple[int, ...]
     regions: tuple[str, ...]  # CAW codes in reference order
+    window: dt.date  # first day of the delivery (the registration window)
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def _codes(column: str) -> tuple[str, ...]:
-    return BY_NAME[column].codes
-
-
-def _draw(rng: np.random.Generator, n: int, shares: Mapping[str, float],
-          column: str) -> np.ndarray:
-    """Indices into the contract's code list of `column`, drawn with the given shares."""
-    levels = _codes(column)
-    unknown = set(shares) - set(levels)
-    if unknown:
-        raise ValueError(f"{column}: unknown codes {sorted(unknown)} in the settings")
-    p = np.array([float(shares.get(lv, 0.0)) for lv in levels])
-    if p.sum() <= 0:
-        raise ValueError(f"{column}: shares sum to zero")
-    cum = np.cumsum(p / p.sum())
-    return np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(levels) - 1)
-
-
-def _draw_into(rng, target: np.ndarray, mask: np.ndarray, shares, column: str) -> None:
-    target[mask] = _draw(rng, int(mask.sum()), shares, column)
-
-
-def _linear_predictor(coefs: Mapping[str, float], x: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Sum of coefficient x term, with terms coded as the pipeline's design codes them."""
-    n = len(next(iter(x.values())))
-    eta = np.zeros(n)
-    for term, beta in coefs.items():
-        if "[" in term:
-            column, level = term[:-1].split("[", 1)
-            eta += beta * (x[column] == _codes(column).index(level))
-        else:
-            eta += beta * x[term].astype(np.float64)
-    return eta
-
-
-def _expit(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def _calibrate_intercept(zeta: np.ndarray, target: float) -> float:
-    """Intercept a with mean(expit(a + zeta)) = target (Newton; the mean is monotone in a)."""
-    a = math.log(target / (1 - target)) - float(np.mean(zeta))
-    for _ in range(50):
-        p = _expit(a + zeta)
-        step = (p.mean() - target) / max(float(np.mean(p * (1 - p))), 1e-12)
-        a -= step
-        if abs(step) < 1e-12:
-            break
-    return float(a)
-
-
-# --------------------------------------------------------------------------- volumes
-
-
-def _base_fte(staffing: pl.DataFrame, caw: str, year: int) -> tuple[float, int | None]:
-    """Base FTE of a region in a year; the nearest listed year when the year is missing."""
-    rows = staffing.filter(pl.col("caw") == caw).select("jaar", "basis_vte").rows()
-    if not rows:
-        return 0.0, None
-    used_year, value = min(rows, key=lambda r: (abs(r[0] - year), r[0]))
-    return float(value), int(used_year)
-
-
-@dataclass(frozen=True)
-class _Timeline:
-    """Piecewise-constant staffing per region: one segment per constant-rate stretch."""
-
-    region: np.ndarray  # region index
-    start: np.ndarray  # first day (day number)
-    length: np.ndarray  # days
-    fte: np.ndarray  # FTE in force (base + extra)
-    scale: np.ndarray  # volume scale of the segment's year (1 without --n-per-year)
-    rate: np.ndarray  # expected starts per day, scaled
-    table: list[dict[str, Any]]  # per region and year, for truth.json
-
-
-def _timeline(reference: Reference, regions: Sequence[str], years: Sequence[int],
-              last_day: dt.date, per_fte: float, n_per_year: int | None) -> _Timeline:
-    extra = reference.extra_fte.select("caw", "vanaf", "extra_vte").rows()
-    seg: dict[str, list] = {k: [] for k in ("region", "start", "length", "fte", "year")}
-    table: list[dict[str, Any]] = []
-    for year in years:
-        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        cuts = sorted({first, *(v for _, v, _ in extra if first < v <= last),
-                       last + dt.timedelta(days=1)})
-        days_in_year = (last - first).days + 1
-        for r, caw in enumerate(regions):
-            base, base_year = _base_fte(reference.staffing, caw, year)
-            fte_days = 0.0
-            for a, b in zip(cuts[:-1], cuts[1:], strict=True):
-                fte = base + sum(e for c, v, e in extra if c == caw and v <= a)
-                seg["region"].append(r)
-                seg["start"].append(day_number(a))
-                seg["length"].append((b - a).days)
-                seg["fte"].append(fte)
-                seg["year"].append(year)
-                fte_days += fte * (b - a).days
-            table.append({"caw": caw, "year": year, "base_fte": base,
-                          "base_fte_from_year": base_year,
-                          "fte_year": round(fte_days / days_in_year, 6)})
-    region = np.array(seg["region"], dtype=np.int64)
-    start = np.array(seg["start"], dtype=np.int64)
-    length = np.array(seg["length"], dtype=np.int64)
-    fte = np.array(seg["fte"], dtype=np.float64)
-    year = np.array(seg["year"], dtype=np.int64)
-    days_in = np.array([366 if y % 4 == 0 and (y % 100 or y % 400 == 0) else 365
-                        for y in seg["year"]], dtype=np.float64)
-    rate = fte * per_fte / days_in
-    scale = np.ones_like(rate)
-    if n_per_year is not None:
-        for y in years:
-            expected = float((rate * length)[year == y].sum())
-            scale[year == y] = n_per_year / expected if expected > 0 else 0.0
-    rate = rate * scale
-    # Truncate at the last simulated day (the extract date when it falls in the last year).
-    end = day_number(last_day) + 1
-    length = np.clip(np.minimum(start + length, end) - start, 0, None)
-    for row in table:
-        in_year = (year == row["year"]) & (region == regions.index(row["caw"]))
-        row["scale"] = float(scale[in_year][0])
-        row["expected_starts"] = round(float((rate * length)[in_year].sum()), 6)
-    return _Timeline(region, start, length, fte, scale, rate, table)
-
-
-# --------------------------------------------------------------------------- landlords
-
-
-def _landlords(rng: np.random.Generator, region: np.ndarray, regions: Sequence[str],
-               reference: Reference) -> tuple[np.ndarray, pl.DataFrame, list[str]]:
-    """Landlord (row of the table, -1 = none) per trajectory, in proportion to
-    dwellings x the circular's eviction risk; regions without landlords get none."""
-    norms = reference.norms
-    table = reference.landlords.sort("verhuurder_id")
-    risk = np.where(
-        table["verhuurder_type"].to_numpy() == "SVK", norms.get("risico_svk", 0.05),
-        np.where(np.isin(table["gemeente_nis"].to_numpy(), BIG_CITY_NIS),
-                 norms.get("risico_shm_grootstad", 0.0165), norms.get("risico_shm", 0.01)))
-    weight = table["woningen"].to_numpy().astype(np.float64) * risk
-    owner = table["caw"].to_numpy()
-    pick = np.full(len(region), -1, dtype=np.int64)
-    u = rng.random(len(region))
-    without: list[str] = []
-    for r, caw in enumerate(regions):
-        rows = np.flatnonzero((owner == caw) & (weight > 0))
-        mask = region == r
-        if len(rows) == 0:
-            if mask.any():
-                without.append(caw)
-            continue
-        cum = np.cumsum(weight[rows]) / weight[rows].sum()
-        pick[mask] = rows[np.minimum(np.searchsorted(cum, u[mask], side="right"),
-                                     len(rows) - 1)]
-    return pick, table, without
-
-
-# --------------------------------------------------------------------------- closures
-
-
-def _closure_draws(rng: np.random.Generator, x: Mapping[str, np.ndarray],
-                   config: SynthConfig, scale: float, alpha: float) -> dict[str, np.ndarray]:
-    """Latent duration (days) and closure outcome, reason and goals for the rows in `x`."""
-    n = len(x["leeftijd"])
-    eta = _linear_predictor(config.cox_log_hr, x)
-    k = config.weibull_shape
-    t = scale * (rng.standard_exponential(n) * np.exp(-eta)) ** (1.0 / k)
-    duration = np.maximum(np.ceil(t), 1).astype(np.int64)
-    p_yes = _expit(alpha + _linear_predictor(config.logit_coef, x))
-    outcome = np.where(rng.random(n) < p_yes, 0, 1)  # index into ja, nee, onbekend
-    outcome[rng.random(n) < config.unknown_outcome_share] = 2
-    reason = np.zeros(n, dtype=np.int64)
-    goals = np.zeros(n, dtype=np.int64)
-    reasons = _codes("afsluitreden")
-    for code, label in enumerate(("ja", "nee", "onbekend")):
-        _draw_into(rng, reason, outcome == code, config.reason_given_outcome[label],
-                   "afsluitreden")
-    # Goals follow the reason where it says it all, else the outcome.
-    special = np.zeros(n, dtype=bool)
-    for name in ("doelen_bereikt", "uithuisgezet"):
-        mask = reason == reasons.index(name)
-        _draw_into(rng, goals, mask, config.goals_given_outcome[name], "handelingsdoelen")
-        special |= mask
-    for code, label in enumerate(("ja", "nee", "onbekend")):
-        _draw_into(rng, goals, (outcome == code) & ~special,
-                   config.goals_given_outcome[label], "handelingsdoelen")
-    return {"duration": duration, "outcome": outcome, "reason": reason, "goals": goals}
-
-
-# --------------------------------------------------------------------------- the run
-
-
-def simulate(years: Sequence[int], seed: int, *, n_per_year: int | None = None,
-             config: SynthConfig | None = None, reference: Reference | None = None,
-             today: dt.date | None = None) -> Simulation:
-    """Simulate every trajectory started from the warm-up year to the last year.
-
-    Years between the first and the last requested year are all simulated, so the
-    caseload carries over. Dates never pass the extract date, which never passes today.
-    """
-    config = config or SynthConfig()
-    config.check()
-    reference = reference or load_reference()
-    today = today or dt.date.today()
-    if seed < 0:
-        raise ValueError("seed must be a non-negative integer")
-    if not years:
-        raise ValueError("at least one year is needed")
-    if n_per_year is not None and n_per_year < 1:
-        raise ValueError("n_per_year must be positive")
+def _span(years: Sequence[int], config: SynthConfig) -> tuple[tuple[int, ...], dt.date,
+                                                               dt.date]:
+    """Requested years, first simulated day and first delivered day."""
     requested = tuple(sorted({int(y) for y in years}))
-    warm_up = requested[0] - 1
-    if warm_up < FIRST_PROJECT_DATE.year:
-        raise ValueError(f"the first year must be after {FIRST_PROJECT_DATE.year} "
-                         f"(the warm-up year is simulated too)")
-    simulated = tuple(range(warm_up, requested[-1] + 1))
-    extract = config.extract_date or dt.date(requested[-1] + 1, 2, 15)
-    clamped = extract > today
-    extract = min(extract, today)
-    if extract <= dt.date(warm_up, 1, 1):
-        raise ValueError(f"the extract date {extract} leaves nothing to simulate")
-    last_day = min(dt.date(requested[-1], 12, 31), extract)
-    per_fte = config.supports_per_fte_year or reference.norms.get(
-        "begeleidingen_per_vte_per_jaar", 26.66)
-    regions = reference.regions["caw"].to_list()
-    rng = rng_stream(seed, 0)
+    window = config.registration_window
+    if window is None:
+        first = dt.date(requested[0] - 1, 1, 1)
+        if first < FIRST_PROJECT_DATE:
+            raise ValueError(f"the first year must be after {FIRST_PROJECT_DATE.year} "
+                             f"(the warm-up year is simulated too)")
+        return requested, first, first
+    if requested[0] < window.year:
+        raise ValueError(f"the registration window starts {window.isoformat()}: choose "
+                         f"years from {window.year} on, or an earlier window")
+    first = max(dt.date(window.year - config.burn_in_years, 1, 1), FIRST_PROJECT_DATE)
+    if first >= window:
+        raise ValueError(f"the registration window {window.isoformat()} leaves no burn-in "
+                         f"after the first projects ({FIRST_PROJECT_DATE.isoformat()})")
+    return requested, first, window
 
-    # Starts: a Poisson process per region and constant-staffing segment.
-    line = _timeline(reference, regions, simulated, last_day, per_fte, n_per_year)
-    counts = rng.poisson(line.rate * line.length)
-    segment = np.repeat(np.arange(len(counts)), counts)
-    n = len(segment)
-    if n == 0:
-        raise ValueError("no trajectory was simulated: no staffing in these years "
-                         "(personeel.csv) or n_per_year too small")
-    start = line.start[segment] + np.floor(rng.random(n) * line.length[segment]).astype(np.int64)
-    order = np.lexsort((rng.random(n), start, line.region[segment]))
-    segment, start = segment[order], start[order]
-    region = line.region[segment]
-    shape, wait_scale = config.wait_days_gamma
-    wait = np.floor(rng.gamma(shape, wait_scale, n)).astype(np.int64)
-    referral = np.maximum(start - wait, day_number(FIRST_PROJECT_DATE))
 
-    # Landlord and tenant profile.
-    landlord, landlords, no_landlords = _landlords(rng, region, regions, reference)
-    svk = np.where(landlord >= 0,
-                   landlords["verhuurder_type"].to_numpy()[np.maximum(landlord, 0)] == "SVK",
-                   rng.random(n) < 0.2)
-    household = _draw(rng, n, config.household_shares, "gezinstype")
-    households = _codes("gezinstype")
-    age_mean = np.array([config.age_mean_by_household[h] for h in households])[household]
-    age = np.clip(np.rint(rng.normal(age_mean, config.age_sd)), 18, 90).astype(np.int64)
-    children = np.zeros(n, dtype=np.int64)
-    sex = np.zeros(n, dtype=np.int64)
-    for h, name in enumerate(households):
-        mask = household == h
-        low, mean = config.children_by_household[name]
-        children[mask] = np.minimum(low + rng.poisson(mean, int(mask.sum())), 15)
-        _draw_into(rng, sex, mask, config.sex_by_household[name], "geslacht")
-    income = np.zeros(n, dtype=np.int64)
-    _draw_into(rng, income, age < 65, config.income_shares_under_65, "inkomensbron")
-    _draw_into(rng, income, age >= 65, config.income_shares_65_plus, "inkomensbron")
-    problems = {name: rng.random(n) < rate for name, rate in config.problem_base_rates.items()}
-    none = ~np.logical_or.reduce(list(problems.values()))
-    names = list(config.problem_if_none)
-    weights = np.cumsum([config.problem_if_none[p] for p in names])
-    chosen = np.searchsorted(weights / weights[-1], rng.random(n), side="right")
-    for i, name in enumerate(names):
-        problems[name] |= none & (chosen == i)
-    arrears = problems["probleem_huurachterstand"]
-    amount = np.round(config.arrears_median_eur
-                      * np.exp(rng.normal(0, config.arrears_log_sd, n)), 2)
-    rates = config.procedure_rates
-    p_procedure = (rates["base"] + rates["huurachterstand"] * arrears
-                   + rates["huurachterstand_boven_3000"] * (arrears & (amount > 3000)))
-    procedure = rng.random(n) < p_procedure
-    referrer = np.zeros(n, dtype=np.int64)
-    _draw_into(rng, referrer, ~svk, config.referrer_shares_shm, "aanmelder")
-    _draw_into(rng, referrer, svk, config.referrer_shares_svk, "aanmelder")
-    low_debt, high_debt = config.debt_mediation_rates
-    debt_mediation = rng.random(n) < np.where(arrears, high_debt, low_debt)
+def _re_referrals(rng: np.random.Generator, start: np.ndarray, referral: np.ndarray,
+                  duration: np.ndarray, region: np.ndarray, svk: np.ndarray,
+                  extract_day: int, first_day: int, regions: Sequence[str],
+                  share: float) -> np.ndarray:
+    """Predecessor index per trajectory (-1 = a new client).
 
-    def covariates(rows: np.ndarray | slice) -> dict[str, np.ndarray]:
-        return {"procedure_gestart": procedure[rows], "leeftijd": age[rows],
-                "probleem_huurachterstand": problems["probleem_huurachterstand"][rows],
-                "probleem_onderhoud": problems["probleem_onderhoud"][rows],
-                "probleem_samenleven": problems["probleem_samenleven"][rows],
-                "verhuurder_type": svk[rows].astype(np.int64), "gezinstype": household[rows],
-                "inkomensbron": income[rows], "aanmelder": referrer[rows]}
-
-    # The truth: Weibull scale and logistic intercept calibrated on this population.
-    x = covariates(slice(None))
-    k = config.weibull_shape
-    scale = config.weibull_scale_days
-    if scale is None:
-        mean_factor = float(np.mean(np.exp(-_linear_predictor(config.cox_log_hr, x) / k)))
-        scale = config.mean_duration_days / (math.gamma(1 + 1 / k) * mean_factor)
-    alpha = config.logit_intercept
-    if alpha is None:
-        alpha = _calibrate_intercept(_linear_predictor(config.logit_coef, x),
-                                     config.target_avoided_share)
-    closure = _closure_draws(rng, x, config, scale, alpha)
-    extract_day = day_number(extract)
-
-    # Re-referral: a later trajectory of an earlier client of the same region and landlord
-    # type, referred after that client's (observed) closure. Successors are never
-    # predecessors, so their covariates can be copied and their closure redrawn.
-    eligible = start >= day_number(dt.date(warm_up, 1, 1)) + 180
-    candidate = eligible & (rng.random(n) < config.re_referral_share)
-    closed_by_extract = start + closure["duration"] <= extract_day
+    A later trajectory of an earlier client of the same region and landlord type,
+    referred 14 days to 3 years after that client's (observed) closure. Successors are
+    never predecessors, and each predecessor has at most one successor, so covariates
+    can be copied and the successor's closure redrawn.
+    """
+    n = len(start)
+    candidate = (start >= first_day + 180) & (rng.random(n) < share)
+    closed_by_extract = start + duration <= extract_day
     u_pick = rng.random(n)
     predecessor = np.full(n, -1, dtype=np.int64)
     for r in range(len(regions)):
@@ -370,25 +100,106 @@ def simulate(years: Sequence[int], seed: int, *, n_per_year: int | None = None,
             cands = np.flatnonzero(stratum & candidate)
             if len(priors) == 0 or len(cands) == 0:
                 continue
-            closed_day = start[priors] + closure["duration"][priors]
+            closed_day = start[priors] + duration[priors]
             by_day = np.argsort(closed_day, kind="stable")
-            before = np.searchsorted(closed_day[by_day], referral[cands] - RE_REFERRAL_GAP_DAYS,
+            ordered = closed_day[by_day]
+            before = np.searchsorted(ordered, referral[cands] - RE_REFERRAL_GAP_DAYS,
                                      side="right")
-            ok = before > 0
-            pick = np.floor(u_pick[cands[ok]] * before[ok]).astype(np.int64)
+            since = np.searchsorted(ordered, referral[cands] - RE_REFERRAL_MAX_DAYS)
+            ok = before > since
+            pick = since[ok] + np.floor(u_pick[cands[ok]] * (before[ok] - since[ok])
+                                        ).astype(np.int64)
             predecessor[cands[ok]] = priors[by_day[pick]]
     linked = np.flatnonzero(predecessor >= 0)
     linked = linked[np.argsort(referral[linked], kind="stable")]
     _, first = np.unique(predecessor[linked], return_index=True)
-    drop = np.setdiff1d(linked, linked[first])
-    predecessor[drop] = -1
+    predecessor[np.setdiff1d(linked, linked[first])] = -1
+    return predecessor
+
+
+def _numbers(region: np.ndarray, start_year: np.ndarray,
+             predecessor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dossier number per region and start year (start order); client number per region."""
+    n = len(region)
+    group = region * 10_000 + start_year
+    new_group = np.r_[True, group[1:] != group[:-1]]
+    group_first = np.maximum.accumulate(np.where(new_group, np.arange(n), 0))
+    dossier_no = np.arange(n) - group_first + 1
+    new_client = predecessor < 0
+    client_no = np.zeros(n, dtype=np.int64)
+    region_first = np.r_[True, region[1:] != region[:-1]]
+    running = np.cumsum(new_client)
+    base = np.maximum.accumulate(np.where(region_first, running - new_client, 0))
+    client_no[new_client] = (running - base)[new_client]
+    succ = np.flatnonzero(~new_client)
+    client_no[succ] = client_no[predecessor[succ]]
+    return dossier_no, client_no
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def simulate(years: Sequence[int], seed: int, *, n_per_year: int | None = None,
+             config: SynthConfig | None = None, reference: Reference | None = None,
+             today: dt.date | None = None) -> Simulation:
+    """Simulate every trajectory from the burn-in to the last year; deliver the window.
+
+    Years between the first and the last requested year are all simulated, so the
+    caseload carries over. Dates never pass the extract date, which never passes today.
+    `n_per_year` rescales all volumes by one factor so that on average that many
+    trajectories start per delivered year (the carried-in ones come on top).
+    """
+    config = config or SynthConfig()
+    reference = reference or load_reference()
+    regions = reference.regions["caw"].to_list()
+    config.check(regions)
+    today = today or dt.date.today()
+    if seed < 0:
+        raise ValueError("seed must be a non-negative integer")
+    if not years:
+        raise ValueError("at least one year is needed")
+    if n_per_year is not None and n_per_year < 1:
+        raise ValueError("n_per_year must be positive")
+    requested, first_day, window = _span(years, config)
+    simulated = tuple(range(first_day.year, requested[-1] + 1))
+    extract = config.extract_date or dt.date(requested[-1] + 1, 2, 15)
+    clamped = extract > today
+    extract = min(extract, today)
+    if extract <= window:
+        raise ValueError(f"the extract date {extract} leaves nothing to deliver")
+    last_day = min(dt.date(requested[-1], 12, 31), extract)
+    per_fte = config.supports_per_fte_year or reference.norms.get(
+        "begeleidingen_per_vte_per_jaar", 26.66)
+    rng = rng_stream(seed, 0)
+
+    line = timeline(reference, regions, simulated, last_day, per_fte, config, n_per_year,
+                    window)
+    segment, start = draw_starts(rng, line)
+    n = len(segment)
+    if n == 0:
+        raise ValueError("no trajectory was simulated: no staffing in these years "
+                         "(personeel.csv) or n_per_year too small")
+    order = np.lexsort((rng.random(n), start, line.region[segment]))
+    segment, start = segment[order], start[order]
+    region = line.region[segment]
+    shape, wait_scale = config.wait_days_gamma
+    wait = np.floor(rng.gamma(shape, wait_scale, n)).astype(np.int64)
+    referral = np.maximum(start - wait, day_number(FIRST_PROJECT_DATE))
+    prof, landlords, no_landlords = draw_profiles(rng, region, regions, reference, config)
+    pop = truth_module.population(config, reference, regions)
+    closure = draw_closures(rng, pop.model, prof.covariates(), config)
+    extract_day = day_number(extract)
+
+    predecessor = _re_referrals(rng, start, referral, closure["duration"], region, prof.svk,
+                                extract_day, day_number(first_day), regions,
+                                config.re_referral_share)
     succ = np.flatnonzero(predecessor >= 0)
     pred = predecessor[succ]
-    for values in (household, children, sex, income, landlord):
+    for values in (prof.household, prof.children, prof.sex, prof.income, prof.landlord):
         values[succ] = values[pred]
     years_later = np.floor((referral[succ] - referral[pred]) / 365.25).astype(np.int64)
-    age[succ] = np.minimum(age[pred] + years_later, 90)
-    redraw = _closure_draws(rng, covariates(succ), config, scale, alpha)
+    prof.age[succ] = np.minimum(prof.age[pred] + years_later, 90)
+    redraw = draw_closures(rng, pop.model, prof.covariates(succ), config)
     for key, values in redraw.items():
         closure[key][succ] = values
 
@@ -400,61 +211,76 @@ def simulate(years: Sequence[int], seed: int, *, n_per_year: int | None = None,
     visits = np.where(rng.random(n) < config.home_visit_share,
                       1 + rng.poisson(config.visits_per_month * months), 0)
     contacts = visits + rng.poisson(1 + config.contacts_per_month * months)
-    outcome, reason = closure["outcome"], closure["reason"]
-    referred_on = ((reason == _codes("afsluitreden").index("doorverwezen")) & is_closed) | (
-        rng.random(n) < config.referred_on_rate)
-    aftercare_p = np.array([config.aftercare_rates[o] for o in ("ja", "nee", "onbekend")])
-    aftercare = rng.random(n) < aftercare_p[outcome]
+    referred_on = ((closure["reason"] == codes("afsluitreden").index("doorverwezen"))
+                   & is_closed) | (rng.random(n) < config.referred_on_rate)
+    aftercare_p = np.array([config.aftercare_rates[o]
+                            for o in codes("uithuiszetting_vermeden")])
+    aftercare = rng.random(n) < aftercare_p[closure["avoided"]]
 
     # Workers: about workers_per_fte per (scaled) FTE in force, each start to one of them.
     workers = np.maximum(1, np.rint(config.workers_per_fte * line.fte[segment]
-                                    * line.scale[segment])).astype(np.int64)
+                                    * line.scale)).astype(np.int64)
     worker = np.floor(rng.random(n) * workers).astype(np.int64) + 1
-
-    # Ids: dossier per region and start year in start order; clients per region.
     start_year = (pl.Series(start, dtype=pl.Int32).cast(pl.Date).dt.year()
                   .to_numpy().astype(np.int64))
-    group = region * 10_000 + start_year
-    new_group = np.r_[True, group[1:] != group[:-1]]
-    group_first = np.maximum.accumulate(np.where(new_group, np.arange(n), 0))
-    dossier_no = np.arange(n) - group_first + 1
-    new_client = predecessor < 0
-    client_no = np.zeros(n, dtype=np.int64)
-    region_first = np.r_[True, region[1:] != region[:-1]]
-    running = np.cumsum(new_client)
-    base = np.maximum.accumulate(np.where(region_first, running - new_client, 0))
-    client_no[new_client] = (running - base)[new_client]
-    client_no[succ] = client_no[pred]
-
+    dossier_no, client_no = _numbers(region, start_year, predecessor)
     missing = {c: rng.random(n) < p for c, p in config.missing_optional.items()}
+
+    # The delivery: every start from the window on; older ones only when open on its day.
+    window_day = day_number(window)
+    keep = (start >= window_day) | (start + duration >= window_day)
+    new_index = np.cumsum(keep) - 1
+    linked = (predecessor >= 0) & keep[np.maximum(predecessor, 0)]
+    predecessor = np.where(linked, new_index[np.maximum(predecessor, 0)], -1)
+
+    def k(values: np.ndarray) -> np.ndarray:
+        return values[keep]
+
     frame = _frame(
-        regions=regions, region=region, start=start, referral=referral, is_closed=is_closed,
-        duration=duration, landlord=landlord, landlords=landlords, svk=svk,
-        household=household, children=children, sex=sex, income=income, age=age,
-        problems=problems, arrears_amount=amount, procedure=procedure, referrer=referrer,
-        debt_mediation=debt_mediation, visits=visits, contacts=contacts,
-        referred_on=referred_on, aftercare=aftercare, closure=closure, worker=worker,
-        dossier_no=dossier_no, client_no=client_no, start_year=start_year,
-        predecessor=predecessor, missing=missing)
+        regions=regions, region=k(region), start=k(start), referral=k(referral),
+        is_closed=k(is_closed), duration=k(duration), landlord=k(prof.landlord),
+        landlords=landlords, svk=k(prof.svk), household=k(prof.household),
+        children=k(prof.children), sex=k(prof.sex), income=k(prof.income), age=k(prof.age),
+        problems={c: k(v) for c, v in prof.problems.items()},
+        arrears_amount=k(prof.arrears_amount), procedure=k(prof.procedure),
+        referrer=k(prof.referrer), debt_mediation=k(prof.debt_mediation),
+        visits=k(visits), contacts=k(contacts), referred_on=k(referred_on),
+        aftercare=k(aftercare), closure={c: k(v) for c, v in closure.items()},
+        worker=k(worker), dossier_no=k(dossier_no), client_no=k(client_no),
+        start_year=k(start_year), predecessor=k(predecessor),
+        missing={c: k(v) for c, v in missing.items()},
+        carried_in=k(start < window_day), file_year_from=window.year)
 
     truth = _truth(seed=seed, requested=requested, simulated=simulated, extract=extract,
                    clamped=clamped, n_per_year=n_per_year, config=config,
-                   reference=reference, line=line, per_fte=per_fte, scale=scale, alpha=alpha,
-                   frame=frame, no_landlords=no_landlords)
-    return Simulation(frame, truth, extract, requested, simulated, tuple(regions))
+                   reference=reference, line=line, per_fte=per_fte, pop=pop, frame=frame,
+                   no_landlords=no_landlords, regions=regions, window=window,
+                   first_day=first_day, simulated_starts=n)
+    return Simulation(frame, truth, extract, requested, simulated, tuple(regions), window)
 
 
 def _frame(*, regions, region, start, referral, is_closed, duration, landlord, landlords,
            svk, household, children, sex, income, age, problems, arrears_amount, procedure,
            referrer, debt_mediation, visits, contacts, referred_on, aftercare, closure,
-           worker, dossier_no, client_no, start_year, predecessor, missing) -> pl.DataFrame:
-    """Assemble the typed trajectories frame (contract column order, then helpers)."""
+           worker, dossier_no, client_no, start_year, predecessor, missing, carried_in,
+           file_year_from) -> pl.DataFrame:
+    """Assemble the typed trajectories frame (contract column order, then helpers).
+
+    Helpers: `_duur_latent` (recorded duration, also beyond the extract), `_uitkomst`
+    (the outcome, also for open ones), `_voorganger` (row of the client's previous
+    trajectory in the delivery), `_startjaar`, `_bestandsjaar` (file year: carried-in
+    trajectories are delivered in the window year's file) and `_meegenomen` (carried in).
+    """
     def code(values: np.ndarray, column: str) -> pl.Series:
-        levels = dict(enumerate(_codes(column)))
+        levels = dict(enumerate(codes(column)))
         return pl.Series(values).replace_strict(levels, return_dtype=pl.String)
 
     def opt(series: pl.Series, column: str) -> pl.Series:
         return series.set(pl.Series(missing[column]), None) if column in missing else series
+
+    def code_of(values: np.ndarray, labels: Sequence[str]) -> pl.Series:
+        return pl.Series(values).replace_strict(dict(enumerate(labels)),
+                                                return_dtype=pl.String)
 
     def date(days: np.ndarray) -> pl.Series:
         return pl.Series(days.astype(np.int32)).cast(pl.Date)
@@ -517,75 +343,113 @@ def _frame(*, regions, region, start, referral, is_closed, duration, landlord, l
         "afsluitreden": when_closed(code(closure["reason"], "afsluitreden")),
         "handelingsdoelen": when_closed(code(closure["goals"], "handelingsdoelen")),
         "uithuiszetting_vermeden": when_closed(
-            code(closure["outcome"], "uithuiszetting_vermeden")),
+            code(closure["avoided"], "uithuiszetting_vermeden")),
         "nazorg": opt(when_closed(pl.Series(aftercare)), "nazorg"),
         "_duur_latent": pl.Series(duration, dtype=pl.Int64),
         "_voorganger": pl.Series(predecessor).set(pl.Series(predecessor < 0), None),
         "_startjaar": pl.Series(start_year, dtype=pl.Int64),
+        "_bestandsjaar": pl.Series(np.maximum(start_year, file_year_from), dtype=pl.Int64),
+        "_uitkomst": code_of(closure["cause"], OUTCOMES),
+        "_meegenomen": pl.Series(carried_in),
     }
     assert tuple(columns)[: len(COLUMN_NAMES)] == COLUMN_NAMES
     return pl.DataFrame({name: s.alias(name) for name, s in columns.items()})
 
 
+def _year_weights(line: Timeline, regions: Sequence[str], years: Sequence[int]
+                  ) -> dict[int, np.ndarray]:
+    return {y: np.array([line.expected_between(day_number(dt.date(y, 1, 1)),
+                                               day_number(dt.date(y, 12, 31)), r)
+                         for r in range(len(regions))]) for y in years}
+
+
 def _truth(*, seed, requested, simulated, extract, clamped, n_per_year, config, reference,
-           line, per_fte, scale, alpha, frame, no_landlords) -> dict[str, Any]:
+           line, per_fte, pop, frame, no_landlords, regions, window, first_day,
+           simulated_starts) -> dict[str, Any]:
     """What generated the data, in the pipeline's own term names."""
     closed = frame.filter(pl.col("datum_afsluiting").is_not_null())
-    decided = closed.filter(pl.col("uithuiszetting_vermeden").is_in(["ja", "nee"]))
-    starts = dict(frame.group_by("caw", "_startjaar").len()
+    starts = dict(frame.filter(~pl.col("_meegenomen")).group_by("caw", "_startjaar").len()
                   .select(pl.format("{}|{}", "caw", "_startjaar"), "len").iter_rows())
-    volumes = [{**row, "starts": int(starts.get(f"{row['caw']}|{row['year']}", 0))}
+    delivered_years = [y for y in simulated if y >= window.year]
+    volumes = [{**row, "starts_delivered": int(starts.get(f"{row['caw']}|{row['year']}", 0))}
                for row in line.table]
-    k = config.weibull_shape
+    model = pop.model
+    described = model.describe(regions)
+    effect = None
+    if model.regional is not None:
+        r, k, beta = model.regional
+        effect = {"caw": regions[r], "outcome": model.outcomes[k], "log_hr": beta,
+                  "term": f"caw[{regions[r]}]",
+                  "note": "against every other region (all 0): cause-specific log-HR"}
+    window_on = config.registration_window is not None
+    outcome_counts = dict(closed.group_by("_uitkomst").len().iter_rows())
     return {
         "description": "Synthetische registraties preventieve woonbegeleiding (pwb synth); "
                        "geen echte cliënten. Illustratieve referentiedata.",
         "seed": seed,
         "years": list(requested),
-        "warm_up_year": simulated[0],
         "simulated_years": list(simulated),
+        "first_simulated_day": first_day.isoformat(),
+        "registration_window": {
+            "on": window_on,
+            "start": window.isoformat(),
+            "burn_in_years": config.burn_in_years if window_on else 0,
+            "rule": ("every trajectory started on or after the start; an older one only "
+                     "when still open on that day (closed on or after it), with its real "
+                     "start date (carried in)") if window_on else
+                    "no window: the simulation starts empty one year before the first year",
+        },
         "extract_date": extract.isoformat(),
         "extract_date_clamped_to_today": clamped,
         "n_per_year": n_per_year,
         "fte_calibration_holds": n_per_year is None,
         "volume_note": (
-            "Starts per region follow FTE x supports_per_fte_year (supply-bound)."
-            if n_per_year is None else
-            "Volumes rescaled per year to n_per_year starts: the calibration of starts, "
-            "caseload and workers per FTE to the circular no longer holds."),
+            "Starts per region follow the intake model (supply-bound, 26.66 per FTE at the "
+            "reference date)." if n_per_year is None else
+            "Volumes rescaled by one factor to n_per_year starts per delivered year: the "
+            "calibration of starts, caseload and workers per FTE to the circular no longer "
+            "holds."),
         "supports_per_fte_year": per_fte,
+        "intake": line.model,
+        "waiting": {"distribution": "gamma (days from datum_aanmelding to datum_start, "
+                                    "floored)",
+                    "shape": config.wait_days_gamma[0], "scale_days": config.wait_days_gamma[1],
+                    "mean_days": config.wait_days_gamma[0] * config.wait_days_gamma[1]},
         "reference": {"illustrative": reference.illustrative, "sources": reference.sources,
                       "regions_without_landlords": no_landlords},
         "volumes": volumes,
-        "cox": {
+        "closure_model": {
+            "type": "latent competing risks: one proportional-hazards Weibull per outcome, "
+                    "H_k(t | x) = rate_k t ** shape_k exp(eta_k(x)); closure at the first "
+                    "latent time, with its outcome",
+            "outcome_specific": config.outcome_specific,
+            "outcomes": {
+                "vermeden": "uithuiszetting_vermeden = ja",
+                "uithuisgezet": "afsluitreden = uithuisgezet (uithuiszetting_vermeden = nee)",
+                "niet_vermeden": "uithuiszetting_vermeden = nee without eviction",
+                "onbekend": "uithuiszetting_vermeden = onbekend",
+            },
             "time_unit": "days",
-            "baseline": {"distribution": "weibull", "shape": k, "scale_days": scale,
-                         "cumulative_hazard": "H0(t) = (t / scale_days) ** shape",
-                         "target_mean_days": config.mean_duration_days,
-                         "scale_calibrated": config.weibull_scale_days is None},
-            "log_hr": dict(config.cox_log_hr),
-            "note": "log hazard ratios of closure; terms not listed have 0; durations are "
-                    "ceil(T) days, censored at the extract date",
+            "recorded": "datum_afsluiting - datum_start = max(ceil(T), 1) days, censored at "
+                        "the extract date",
+            "per_outcome": described,
+            "calibration": truth_module.calibration_note(config, model),
+            "note": "terms not listed have 0; the log-HRs are what a Cox model per outcome "
+                    "(other outcomes censored) estimates",
         },
-        "logistic": {
-            "outcome": "uithuiszetting_vermeden = ja among closures with ja or nee",
-            "intercept": alpha,
-            "intercept_calibrated": config.logit_intercept is None,
-            "target_share": config.target_avoided_share,
-            "coef": dict(config.logit_coef),
-            "note": "log odds ratios; terms not listed have 0; `onbekend` is assigned "
-                    "completely at random to unknown_outcome_share of the closures",
-        },
+        "cause_specific_log_hr": {k: v["log_hr"] for k, v in described.items()},
+        "regional_effect": effect,
+        "marginal": truth_module.truth_blocks(
+            pop, regions, _year_weights(line, regions, delivered_years)),
         "references": dict(REFERENCES),
-        "unknown_outcome_share": config.unknown_outcome_share,
         "settings": config.as_json(),
         "realised": {
+            "simulated_starts": simulated_starts,
             "trajectories": frame.height,
+            "carried_in": int(frame["_meegenomen"].sum()),
             "closed_by_extract": closed.height,
             "open_at_extract": frame.height - closed.height,
             "re_referrals": int(frame["_voorganger"].is_not_null().sum()),
-            "avoided_share_ja_nee": (
-                round(float((decided["uithuiszetting_vermeden"] == "ja").mean()), 6)
-                if decided.height else None),
+            "closures_by_outcome": {k: int(outcome_counts.get(k, 0)) for k in OUTCOMES},
         },
     }
