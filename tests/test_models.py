@@ -166,34 +166,56 @@ def test_cox_level_without_events_is_a_problem_not_a_crash() -> None:
 # --------------------------------------------------------------------------- cumulative incidence
 
 
-def test_incidence_by_hand_and_beyond_follow_up() -> None:
-    frame = hand_made([10, 20, 30, 40], [True, True, False, True],
-                      ["vermeden", "uithuisgezet", None, "ander"])
-    result = models.closure_incidence(frame, ModelSettings(incidence_days=(0, 15, 25, 40, 45)))
-    assert result["days"] == [0, 15, 25, 40, 45]
-    assert result["vermeden"] == [0.0, 0.25, 0.25, 0.25, None]
-    assert result["uithuisgezet"] == [0.0, 0.0, 0.25, 0.25, None]
-    assert result["ander"] == [0.0, 0.0, 0.0, 0.5, None]
-    assert result["events"] == {"vermeden": 1, "uithuisgezet": 1, "ander": 1}
+def test_incidence_by_hand_with_delayed_entry_and_beyond_follow_up() -> None:
+    frame = hand_made([10, 20, 30, 40, 50], [True, True, False, True, True],
+                      ["vermeden", "uithuisgezet", None, "niet_vermeden", "onbekend"]
+                      ).with_columns(active=pl.lit(True),
+                                     entry_days=pl.Series([0, 0, 0, 15, 0]))
+    result = models.closure_incidence(frame, ModelSettings(
+        incidence_days=(0, 15, 25, 40, 45, 50, 55)))
+    assert result["basis"] == "period" and result["days"] == [0, 15, 25, 40, 45, 50, 55]
+    # at risk on days entry..exit: t=10 rows 1 2 3 5 (row 4 enters on day 15): 1/4;
+    # t=20 rows 2-5: S(20-) 3/4 x 1/4 = 3/16; t=40 rows 4 5: 9/16 x 1/2; t=50 row 5: 9/32
+    assert result["vermeden"] == [0.0, 0.25, 0.25, 0.25, 0.25, 0.25, None]
+    assert result["uithuisgezet"] == [0.0, 0.0, 0.1875, 0.1875, 0.1875, 0.1875, None]
+    assert result["niet_vermeden"] == [0.0, 0.0, 0.0, 0.28125, 0.28125, 0.28125, None]
+    assert result["onbekend"] == [0.0, 0.0, 0.0, 0.0, 0.0, 0.28125, None]
+    assert result["ander"] == [0.0, 0.0, 0.0, 0.28125, 0.28125, 0.5625, None]
+    assert result["events"] == {"vermeden": 1, "uithuisgezet": 1, "ander": 2,
+                                "niet_vermeden": 1, "onbekend": 1}
+    # rows not active in the year are not in the sample
+    fewer = models.closure_incidence(frame.with_columns(active=pl.Series([True] * 4 + [False])))
+    assert fewer["n"] == 4 and fewer["events"]["onbekend"] == 0
+    assert any(p.startswith("onbekend: no closures") for p in fewer["problems"])
 
 
-def test_incidence_adds_up_to_one_minus_km(traj) -> None:
+def test_incidence_adds_up_to_one_minus_period_km(traj) -> None:
     result = models.closure_incidence(traj)
-    sample = traj.filter("in_scope")
-    km = kaplan_meier(sample["days_to_closure"].to_numpy(), sample["closed"].to_numpy())
+    sample = traj.filter("active")
+    t, entry = sample["days_to_closure"].to_numpy(), sample["entry_days"].to_numpy() - 0.5
+    km = kaplan_meier(t, sample["closed"].to_numpy(), entry=entry)
+    assert result["n"] == sample.height and (entry > 0).sum() > 20  # carried into 2012
     assert result["days"] == [90, 180, 365, 730]
+    four = ("vermeden", "uithuisgezet", "niet_vermeden", "onbekend")
+    assert sum(result["events"][c] for c in four) == traj["closed_in_year"].sum()
     follow_up = sample["days_to_closure"].max()  # just under two years here
     assert result["vermeden"][3] is None and follow_up < 730  # not observed, not carried on
     for i, day in enumerate(result["days"][:3]):
-        total = sum(result[c][i] for c in ("vermeden", "uithuisgezet", "ander"))
-        assert total == pytest.approx(1 - km.at(day)[0], abs=2e-6)
-        for c in ("vermeden", "uithuisgezet", "ander"):
+        total = sum(result[c][i] for c in four)
+        assert total == pytest.approx(1 - km.at(day)[0], abs=5e-6)
+        assert result["ander"][i] == pytest.approx(
+            result["niet_vermeden"][i] + result["onbekend"][i], abs=2e-6)
+        for c in (*four, "ander"):
             assert result["lower"][c][i] <= result[c][i] <= result["upper"][c][i]
     causes = np.where(sample["closed"].to_numpy(), sample["closure_outcome"].to_numpy(), "0")
-    fit = cumulative_incidence(sample["days_to_closure"].to_numpy(), causes.astype(str),
-                               censor_code="0")
+    fit = cumulative_incidence(t, causes.astype(str), entry=entry, censor_code="0")
     assert result["vermeden"][2] == num(fit.at(365)["vermeden"])
-    assert len(result["curve"]["days"]) == len(result["curve"]["ander"]) == 25
+    # ander's interval is its own (the merged cause), not a sum of two intervals
+    merged = np.where(np.isin(causes, ["niet_vermeden", "onbekend"]), "ander", causes)
+    own = cumulative_incidence(t, merged.astype(str), entry=entry, censor_code="0")
+    assert result["upper"]["ander"][2] == num(own.upper["ander"][
+        np.searchsorted(own.timeline, 365, side="right") - 1])
+    assert len(result["curve"]["days"]) == len(result["curve"]["onbekend"]) == 25
 
 
 # --------------------------------------------------------------------------- eviction avoided
