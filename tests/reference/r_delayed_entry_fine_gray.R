@@ -136,10 +136,6 @@ emit('# coxph(Surv(fgstart, fgstop, fgstatus) ~ age + strata(sex), weights = fgw
 emit('#       ties = "breslow", cluster = id)')
 emit('FINEGRAY_STRATA = {"coef": ', named(coef(fgs)), ', "robust_se": ', named(sqrt(diag(vcov(fgs)))),
      '}')
-# crr with a censoring distribution per sex (cengroup), common baseline: the psi part per group
-c4 <- crr(m$etime, m$event, cov1 = X, failcode = 1, cencode = 0, cengroup = m$sex)
-emit('# crr(..., cov1 = model.matrix(~ age + sex)[, -1], cengroup = sex)')
-emit('CRR_CENGROUP = {"coef": ', named(c4$coef), ', "se": ', named(setNames(sqrt(diag(c4$var)), names(c4$coef))), '}')
 # without tied times (etime + id / 1e5 months) crr's G(t-) and finegray's weights coincide
 m$etime_u <- m$etime + m$id / 1e5
 c5 <- crr(m$etime_u, m$event, cov1 = X, failcode = 1, cencode = 0)

@@ -27,8 +27,6 @@ FINEGRAY_EFRON = {"coef": {"age": -0.0173017050751, "sexM": -0.2597567914}, "rob
 # coxph(Surv(fgstart, fgstop, fgstatus) ~ age + strata(sex), weights = fgwt, ps,
 #       ties = "breslow", cluster = id)
 FINEGRAY_STRATA = {"coef": {"age": -0.0172209347557}, "robust_se": {"age": 0.00567176241988}}
-# crr(..., cov1 = model.matrix(~ age + sex)[, -1], cengroup = sex)
-CRR_CENGROUP = {"coef": {"age": -0.0173266681236, "sexM": -0.235154341229}, "se": {"age": 0.00572210822552, "sexM": 0.184904208974}}
 # untied times: etime_u = etime + id / 1e5; crr and coxph(finegray(...), ties = "breslow")
 CRR_UNTIED = {"coef": {"age": -0.0172948320862, "sexM": -0.259772790234}, "se": {"age": 0.00573380609561, "sexM": 0.185708734691}}
 FINEGRAY_UNTIED = {"coef": {"age": -0.0172948320862, "sexM": -0.259772790234}, "robust_se": {"age": 0.00570174282757, "sexM": 0.185624294536}, "naive_se": {"age": 0.00702243541019, "sexM":   0.187046959}}
