@@ -1,4 +1,10 @@
-"""Seconds and peak memory of each estimator in ``pipeline.stats`` at 100k and 1M rows.
+"""Seconds and peak memory of each estimator in ``pipeline.stats`` at 100k and 1M rows,
+and of the year's model blocks on a trajectories frame of that many rows.
+
+``models_current`` = pipeline.models time_to_closure + cox_model + closure_incidence +
+eviction_model; ``models_outcome`` = pipeline.outcome_models cause_specific (four Cox
+fits with delayed entry on the rows active in Y) + fine_gray_models (the intake
+cohort). Issue 12 asks the second within the time of the first (all models within 2x).
 
 Why: the yearly pipeline must finish well under two minutes on 1,000,000
 trajectories on a 2-core machine, so every estimator has to take seconds, not
@@ -42,7 +48,15 @@ COVARIATES = ["verhuurder_type", "gezinstype", "inkomensbron", "leeftijd",
               "probleem_huurachterstand", "probleem_onderhoud", "probleem_samenleven",
               "procedure_gestart"]
 ESTIMATORS = ("kaplan_meier", "logrank", "cumulative_incidence", "cox_ph",
-              "cox_ph_breslow", "concordance_index", "logistic")
+              "cox_ph_breslow", "concordance_index", "logistic", "fine_gray",
+              "models_current", "models_outcome")
+# Whole result blocks on a trajectories frame (``trajectory_frame``), as run_year calls them:
+# the blocks of issue 4 (``models_current``) and the outcome blocks of issue 12.
+MODEL_SETS = {
+    "models_current": ("models.time_to_closure", "models.cox_model",
+                       "models.closure_incidence", "models.eviction_model"),
+    "models_outcome": ("outcome_models.cause_specific", "outcome_models.fine_gray_models"),
+}
 
 
 def synthetic(n: int, seed: int = 20240611) -> pl.DataFrame:
@@ -60,7 +74,7 @@ def synthetic(n: int, seed: int = 20240611) -> pl.DataFrame:
     days = np.ceil(rng.exponential(200.0 * np.exp(-lp))).clip(1, None)
     censor = np.ceil(rng.uniform(0, 400, n)).clip(1, None)
     closed = days <= censor
-    outcome = rng.choice(["vermeden", "uithuisgezet", "ander"], n, p=[0.7, 0.1, 0.2])
+    outcome = rng.choice(["vermeden", "uithuisgezet", "niet_vermeden"], n, p=[0.7, 0.1, 0.2])
     avoided = rng.random(n) < 1 / (1 + np.exp(-(0.8 + 0.5 * lp)))
     return pl.DataFrame({
         "days_to_closure": np.minimum(days, censor).astype(np.int64),
@@ -74,6 +88,45 @@ def synthetic(n: int, seed: int = 20240611) -> pl.DataFrame:
         "eviction_avoided": avoided,
         "logistic_sample": closed & (rng.random(n) < 0.45),
     })
+
+
+def trajectory_frame(n: int, seed: int = 20240611) -> pl.DataFrame:
+    """A trajectories frame of year Y (pipeline.years.trajectories columns the models read).
+
+    Starts uniform over the three years before Y and Y (day 0 = Y-01-01, cut-off day
+    364), so most rows active in Y are carried in (delayed entry). Exponential durations
+    (median about 200 days, covariate effects), an outcome per closure that depends on
+    procedure_gestart, whole days, ten CAWs. All ``n`` rows are in scope; about half are
+    active in Y (the others closed before it).
+    """
+    base = synthetic(n, seed)
+    rng = np.random.default_rng(seed + 1)
+    start = rng.integers(-3 * 365, 365, n)
+    lp = 0.3 * base["procedure_gestart"].to_numpy()
+    days = np.floor(rng.exponential(290.0 * np.exp(-lp))).astype(np.int64)
+    p_evict = np.where(base["procedure_gestart"].to_numpy(), 0.2, 0.06)
+    u = rng.random(n)
+    outcome = np.where(u < p_evict, "uithuisgezet",
+                       np.where(u < 0.75, "vermeden",
+                                np.where(u < 0.93, "niet_vermeden", "onbekend")))
+    closure = start + days
+    closed = closure <= 364
+    active = ~closed | (closure >= 0)
+    avoided = np.where(outcome == "vermeden", 1, np.where(outcome == "onbekend", -1, 0))
+    in_year = closed & (closure >= 0)
+    return base.drop("days_to_closure", "closed", "cause", "eviction_avoided",
+                     "logistic_sample").with_columns(
+        in_scope=pl.lit(True), active=pl.Series(active), closed=pl.Series(closed),
+        closed_in_year=pl.Series(in_year),
+        days_to_closure=pl.Series(np.where(closed, days, 364 - start)),
+        entry_days=pl.Series(np.maximum(0, -start)).zip_with(
+            pl.Series(active), pl.Series([None] * n, dtype=pl.Int64)),
+        closure_outcome=pl.Series(outcome).zip_with(pl.Series(closed),
+                                                    pl.Series([None] * n, dtype=pl.String)),
+        eviction_avoided=pl.Series(avoided, dtype=pl.Int8).zip_with(
+            pl.Series(in_year & (avoided >= 0)), pl.Series([None] * n, dtype=pl.Int8)),
+        aanmelder=pl.Series(rng.choice(["shm", "svk", "ocmw", "huurder"], n)),
+    )
 
 
 def _run(name: str, data: pl.DataFrame):
@@ -96,6 +149,17 @@ def _run(name: str, data: pl.DataFrame):
     if name == "concordance_index":
         risk = data["leeftijd"].to_numpy() * -0.01 + data["procedure_gestart"].to_numpy()
         return stats.concordance_index(t, e, risk, data["caw"].to_numpy())
+    if name == "fine_gray":  # the intake-cohort size of a 1M frame is about a quarter
+        from pipeline.stats.fine_gray import fine_gray
+        return fine_gray(data, "days_to_closure", "cause", COVARIATES, event="uithuisgezet",
+                         censored="0", strata=["caw"])
+    if name in MODEL_SETS:
+        import pipeline.models
+        import pipeline.outcome_models  # noqa: F401
+        for call in MODEL_SETS[name]:
+            module, function = call.split(".")
+            getattr(getattr(pipeline, module), function)(data)
+        return None
     if name == "logistic":
         sample = data.filter(pl.col("logistic_sample"))
         return stats.logistic(sample, "eviction_avoided", COVARIATES, cluster="caw")
@@ -124,7 +188,7 @@ def _reset_peak() -> bool:
 
 def _child(name: str, rows: int, repeat: int) -> None:
     """Time one estimator in this process and print its figures as JSON."""
-    data = synthetic(rows)
+    data = trajectory_frame(rows) if name in MODEL_SETS else synthetic(rows)
     import statsmodels.api  # noqa: F401  (import time is not fit time)
 
     from pipeline import stats  # noqa: F401
