@@ -21,6 +21,10 @@ single-run backfill (every year of the range is locked). Outside a run (a sensor
 a test building the resource) nothing is locked. Before the run starts, leftovers of a
 killed write of this year in the store (write_atomic's temporary files) are removed.
 
+The same initialisation checks the pseudonym key: a store remembers the fingerprint of
+the key it was built with (`pipeline.keyguard`), and a run with another key stops before
+it reads a file, instead of mixing pseudonyms of two keys in one store.
+
 Dagster's own alternative, run-level `tag_concurrency_limits` on `dagster/partition`
 (deploy/postgres/dagster.yaml), queues runs of the same year, but only runs that go
 through the daemon's run queue; `pwb run` and `materialize` bypass it, the lock does not.
@@ -29,14 +33,17 @@ through the daemon's run queue; `pwb run` and `materialize` bypass it, the lock 
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from dagster import InitResourceContext
 
+from pipeline.keyguard import check_store_key, key_fingerprint
 from pipeline.lock import year_lock
 from pipeline.outputs import remove_stale_temporaries
+from pipeline.privacy import DemoKeyWarning, pseudonym_key
 
 PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -60,6 +67,14 @@ def run_source(tags: Mapping[str, str]) -> str | None:
     return ", ".join(found) or None
 
 
+def run_key_fingerprint() -> str:
+    """The fingerprint of the key this process pseudonymises with (the demo-key warning
+    is given once, by ingest)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DemoKeyWarning)
+        return key_fingerprint(pseudonym_key())
+
+
 class StoreYearLock:
     """Mixin for a store IO manager (a ConfigurableIOManager with `base_dir`): while a run
     uses it, the run holds the lock of its year(s) on the store folder."""
@@ -76,5 +91,7 @@ class StoreYearLock:
                     held.enter_context(year_lock(folder, year, run_id=run.run_id,
                                                  source=run_source(run.tags), label="opslag"))
                     remove_stale_temporaries(folder, year)
+                # one key per store: a run with another key stops here (KeyMismatch)
+                check_store_key(folder, run_key_fingerprint())
             with super().yield_for_execution(context) as value:  # type: ignore[misc]
                 yield value

@@ -17,9 +17,11 @@ from dagster import (
 )
 
 from assets import keys
+from assets.locking import run_key_fingerprint
 from assets.partitions import reporting_years
 from assets.resources import PwbSettings
-from pipeline.ingest import ingest, registration_files
+from pipeline.delivery import require_active, scan_delivery
+from pipeline.ingest import ingest
 from pipeline.validation import validate
 from pipeline.years import trajectories as year_trajectories
 from pipeline.years import year_counts
@@ -53,8 +55,10 @@ CONTRACT_CHECK = "registratiecontract"
 )
 def validated_registrations(context: AssetExecutionContext, settings: PwbSettings):
     """Ingest every file of the delivery, validate with Great Expectations, quarantine."""
-    files = registration_files(Path(settings.input_dir))
-    validated = validate(ingest(files), settings.today())
+    delivery = scan_delivery(Path(settings.input_dir)).require_files()  # else: one Dutch line
+    if delivery.skipped_note():
+        context.log.info(delivery.skipped_note())
+    validated = validate(ingest(list(delivery.files)), settings.today())
     rules = validated.counts_per_rule()
     for f in validated.files:  # name and reason only: messages never hold a cell value
         if f.rejected:
@@ -65,11 +69,13 @@ def validated_registrations(context: AssetExecutionContext, settings: PwbSetting
         "bestanden": len(validated.files), "bestanden_geweigerd": validated.files_rejected,
         "verwachtingen": validated.suite.evaluated,
         "gebroken_regels": MetadataValue.json(rules),
-        "great_expectations": validated.suite.gx_version})
+        "great_expectations": validated.suite.gx_version,
+        "sleutel_vingerafdruk": run_key_fingerprint()})
     yield Output(validated.quarantine, keys.QUARANTINE,
                  metadata={"rijen": validated.rows_quarantined})
     yield Output(validated.files_frame(), keys.FILE_REPORT, metadata={
         "bestanden": len(validated.files),
+        "overgeslagen": MetadataValue.json(list(delivery.skipped)),
         "geweigerd": MetadataValue.json(
             {f.file: f.rule for f in validated.files if f.rejected}),
         "geweigerd_waarom": MetadataValue.md("\n".join(
@@ -89,7 +95,10 @@ def validated_registrations(context: AssetExecutionContext, settings: PwbSetting
 @asset(name=keys.TRAJECTORIES, partitions_def=reporting_years, group_name=GROUP,
        kinds={"polars", "parquet"}, owners=OWNERS,
        description="Trajecten van het registratiejaar volgens de jaardefinities: peildatum "
-                   "31/12, afkapping, actief, afgesloten, open, duur en afloop.")
+                   "31/12, afkapping, actief, afgesloten, open, duur en afloop. Zonder enig "
+                   "actief traject in het jaar stopt de run hier: geen leeg rapport.")
 def trajectories(context: AssetExecutionContext, registraties: pl.DataFrame) -> Output:
-    frame = year_trajectories(registraties, int(context.partition_key))
+    year = int(context.partition_key)
+    frame = year_trajectories(registraties, year)
+    require_active(frame, year)  # nothing active in the year: no report (EmptyYear, Dutch)
     return Output(frame, metadata=year_counts(frame))

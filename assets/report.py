@@ -15,6 +15,7 @@ import polars as pl
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
 from assets import keys
+from assets.locking import run_key_fingerprint
 from assets.partitions import reporting_years
 from assets.resources import EvaluationSettings, PwbSettings
 from pipeline import outputs
@@ -52,7 +53,8 @@ def jaarrapport(context: AssetExecutionContext, config: RapportConfig, settings:
         blocks={"time_to_closure": time_to_closure, "cox": closure_hazards,
                 "cumulative_incidence": closure_outcomes, "eviction_avoided": eviction_avoidance,
                 "indicators": programme_indicators, "need_supply": need_supply},
-        settings={**evaluation.record(reference), "run_date": settings.today().isoformat()})
+        settings={**evaluation.record(reference), "run_date": settings.today().isoformat(),
+                  "key_fingerprint": run_key_fingerprint()})
     files = {outputs.RESULTS_FILE: partial(outputs.write_json, payload=results),
              outputs.QUARANTINE_FILE: partial(outputs.write_csv, frame=quarantaine.select(
                  pl.col("bron_bestand").alias("bestand"), pl.col("bron_regel").alias("regel"),

@@ -8,13 +8,14 @@ so `pwb validate` and `pwb --help` start quickly.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import signal
 import subprocess
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -96,19 +97,68 @@ def _summary(results: dict, out_dir: Path) -> None:
     console.print(f"Rapport: {(out_dir / str(results['year']) / 'rapport.html').resolve()}")
 
 
+@contextlib.contextmanager
+def _pseudonym_key(*, synthetic: bool, demo: bool = False) -> Iterator[None]:
+    """The key of this process's runs: the public demo key for `pwb demo` (always) and
+    for --synthetisch without a key of one's own; otherwise PWB_PSEUDONYM_KEY as set."""
+    from pipeline.privacy import DEMO_PSEUDONYM_KEY, PSEUDONYM_KEY_ENV
+
+    before = os.environ.get(PSEUDONYM_KEY_ENV)
+    if demo or (synthetic and not before):
+        os.environ[PSEUDONYM_KEY_ENV] = DEMO_PSEUDONYM_KEY.decode()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(PSEUDONYM_KEY_ENV, None)
+        else:
+            os.environ[PSEUDONYM_KEY_ENV] = before
+
+
+def _run_with_progress(input_dir: Path, year: int, out_dir: Path, **options) -> dict:
+    """One year, with a line per finished step and the running step beside the spinner."""
+    with console.status(f"Jaar {year}: starten…") as status:
+        def progress(kind: str, text: str) -> None:
+            if kind == "start":
+                status.update(f"Jaar {year}: {text}…")
+            elif kind == "klaar":
+                console.print(f"  [green]✓[/green] {text}")
+            elif kind == "let op":
+                console.print(f"  [yellow]let op:[/yellow] {text}", soft_wrap=True)
+            else:
+                console.print(f"  [red]✗[/red] {text}")
+
+        return run_year(input_dir, year, out_dir, progress=progress, **options)
+
+
+def _delivery_line(delivery) -> str:
+    size = sum(p.stat().st_size for p in delivery.files) / 1e6
+    names = ", ".join(p.name for p in delivery.files[:6])
+    more = f" en {len(delivery.files) - 6} andere" if len(delivery.files) > 6 else ""
+    megabytes = f"{size:.1f}".replace(".", ",")
+    return (f"Levering {delivery.folder}: {len(delivery.files)} registratiebestand(en), "
+            f"{megabytes} MB ({names}{more})")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    if not args.input.is_dir():
-        errors.print(f"[red]Invoermap niet gevonden:[/red] {args.input}")
-        return 2
+    from pipeline.delivery import scan_delivery
+    from pipeline.keyguard import require_key
+
+    require_key(synthetic=args.synthetisch)  # real data never with the public demo key
+    delivery = scan_delivery(args.input).require_files()  # else one Dutch line, exit 2
+    console.print(_delivery_line(delivery), soft_wrap=True)
+    if delivery.skipped_note():
+        console.print(f"[yellow]{delivery.skipped_note()}[/yellow]")
     years = args.years or [args.year]
-    for year in years:  # one year at a time, so a failing year leaves earlier ones done
-        with console.status(f"Jaar {year}: inlezen, valideren, trajecten, rapport…"):
-            results = run_year(args.input, year, args.out, args.reference, lang=args.lang,
-                               run_date=args.run_date)
-        _summary(results, args.out)
-        if args.lang == "en":
-            english = args.out / str(results["year"]) / "rapport.en.html"
-            console.print(f"Report (English): {english.resolve()}")
+    with _pseudonym_key(synthetic=args.synthetisch):
+        for year in years:  # one year at a time, so a failing year leaves earlier ones done
+            results = _run_with_progress(args.input, year, args.out,
+                                         reference_dir=args.reference, lang=args.lang,
+                                         run_date=args.run_date, synthetic=args.synthetisch)
+            _summary(results, args.out)
+            if args.lang == "en":
+                english = args.out / str(results["year"]) / "rapport.en.html"
+                console.print(f"Report (English): {english.resolve()}")
     return 0
 
 
@@ -117,10 +167,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     from pipeline.synthetic import generate
+    from pipeline.synthetic.options import config_from_options
 
     with console.status("Synthetische registraties maken…"):
         summary = generate(args.out, args.years, args.seed, n_per_year=args.n_per_year,
-                           dirty=args.dirty)
+                           dirty=args.dirty, config=config_from_options(args))
     console.print(f"{sum(summary.rows.values())} rijen in {len(summary.files)} bestanden "
                   f"in {args.out / 'registraties'}; waarheid: {summary.truth_path}")
     return 0
@@ -132,10 +183,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data = PROJECT / "data" / "demo"
     with console.status("Synthetische registraties maken (2012–2013)…"):
         generate(data, DEMO_YEARS, DEMO_SEED)
-    for year in DEMO_YEARS:
-        with console.status(f"Jaar {year}: inlezen, valideren, trajecten, rapport…"):
-            results = run_year(data / "registraties", year, args.out, synthetic=True)
-        _summary(results, args.out)
+    with _pseudonym_key(synthetic=True, demo=True):
+        for year in DEMO_YEARS:
+            results = _run_with_progress(data / "registraties", year, args.out, synthetic=True)
+            _summary(results, args.out)
+    console.print(f"De runs staan in de Dagster-UI: pwb serve (DAGSTER_HOME={dagster_home()}).")
     return 0
 
 
@@ -252,6 +304,10 @@ def parser() -> argparse.ArgumentParser:
                         "standaard vandaag), om een run later exact te herhalen")
     r.add_argument("--lang", choices=("nl", "en"), default="nl",
                    help="en: ook een Engelse versie van het rapport (rapport.en.html)")
+    r.add_argument("--synthetisch", action="store_true",
+                   help="de invoer is synthetisch (pwb synth): zonder PWB_PSEUDONYM_KEY mag dan "
+                        "de publieke demosleutel; het rapport draagt de vermelding "
+                        "'synthetische registraties'")
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("demo", help="synthetische gegevens maken en de evaluatie draaien")
@@ -264,6 +320,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--n-per-year", type=int, default=None)
     s.add_argument("--dirty", type=float, default=0.0)
+    from pipeline.synthetic.options import add_synth_options
+    add_synth_options(s)
     s.set_defaults(func=cmd_synth)
 
     sv = sub.add_parser("survey", help="bevraging personeelsinzet (omzendbrief 2012)")
@@ -300,9 +358,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except RuntimeError as exc:
-        errors.print(f"[red]Fout:[/red] {exc}")
+    except RuntimeError as exc:  # our own errors: Dutch, with what to do, no cell values
+        errors.print(f"[red]Fout:[/red] {exc}", soft_wrap=True)
         return 2
+    except OSError as exc:  # a folder that cannot be read or written: name it, not content
+        errors.print(f"[red]Fout:[/red] {exc.strerror or type(exc).__name__}: {exc.filename}. "
+                     f"Wat nu: controleer dat die map of dat bestand bestaat en dat u er mag "
+                     f"lezen en schrijven.", soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        errors.print("Onderbroken. Een jaar dat niet klaar was, houdt zijn vorige uitvoer; "
+                     "start de run opnieuw.", soft_wrap=True)
+        return 130
 
 
 if __name__ == "__main__":

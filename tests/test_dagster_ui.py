@@ -1,15 +1,20 @@
 """A running `dagster dev` seen through its GraphQL API, as the UI sees it.
 
-Starts the real webserver, daemon and code server on 127.0.0.1, launches a
-two-year backfill the way the UI's "Materialize" button does, waits for the
-daemon to finish it, and reads the assets' descriptions, groups, owners, kinds
-and materialisation metadata back.
+First a `pwb run` of one year, then `pwb serve` on the same DAGSTER_HOME (one instance
+by default): the UI must show that run — the year materialised for every asset, its
+metadata, the contract check's result and the report link — and a headless Chromium
+takes a screenshot of the asset catalog (test-artifacts/asset-catalogus.png).
+Then, with the real webserver, daemon and code server on 127.0.0.1, it launches a
+two-year backfill the way the UI's "Materialize" button does, waits for the daemon to
+finish it, and reads the assets' descriptions, groups, owners, kinds and
+materialisation metadata back.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +30,8 @@ from pipeline.synthetic import generate
 
 PROJECT = Path(__file__).resolve().parents[1]
 YEARS = ["2012", "2013"]
+CLI_YEAR = "2012"  # the year `pwb run` materialises before the UI starts
+ARTIFACTS = PROJECT / "test-artifacts"  # gitignored; kept after the run for people to look at
 
 
 def _free_port() -> int:
@@ -74,6 +81,13 @@ def ui(tmp_path_factory: pytest.TempPathFactory
     env = {**os.environ, "DAGSTER_HOME": str(home), "PWB_STORE": str(root / "store"),
            "PWB_INBOX": str(root / "data" / "registraties"), "PWB_OUT": str(root / "out"),
            "PWB_SCHEDULE": "0 6 1 2 *"}
+    # A `pwb run` first, on the same DAGSTER_HOME: what a researcher ran, the UI must show.
+    generate(root / "cli", (int(CLI_YEAR),), 5, n_per_year=120)
+    ran = subprocess.run([sys.executable, "-m", "pwb.cli", "run", "--input",
+                          str(root / "cli" / "registraties"), "--year", CLI_YEAR, "--out",
+                          str(root / "cli-out")], cwd=PROJECT, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
     log = open(root / "dagster-dev.log", "wb")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen(  # `pwb serve`: dagster dev on 127.0.0.1 in its own session
         [sys.executable, "-m", "pwb.cli", "serve", "--port", str(port)],
@@ -143,6 +157,74 @@ def test_assets_carry_description_group_owner_and_kinds(ui) -> None:
                                                       "rapport"}
     assert "great_expectations" in nodes["registraties"]["kinds"]
     assert "html" in nodes["jaarrapport"]["kinds"]
+
+
+RUNS_OF_PWB_RUN = """{ runsOrError(filter: {tags: [{key: "pwb/bron", value: "pwb run"}]}) {
+  ... on Runs { results { runId status tags { key value } } } } }"""
+
+ASSET_STATUS = """query($path: [String!]!) { assetNodeOrError(assetKey: {path: $path}) {
+  ... on AssetNode { partitionStats { numMaterialized }
+    assetChecksOrError { ... on AssetChecks { checks { name blocking } } } } } }"""
+
+CHECK_EXECUTIONS = """query($path: [String!]!, $name: String!) {
+  assetCheckExecutions(assetKey: {path: $path}, checkName: $name, limit: 10) {
+    runId status partition evaluation { success metadataEntries { label
+      ... on IntMetadataEntry { intValue } } } } }"""
+
+
+def test_a_pwb_run_is_shown_in_the_ui(ui) -> None:
+    """`pwb run` and `pwb serve` share one instance: the year, its metadata, the contract
+    check's result and the report link are there (issue 15)."""
+    from assets.keys import ALL_KEYS
+    from assets.registrations import CONTRACT_CHECK
+
+    query, root, _ = ui
+    runs = query(RUNS_OF_PWB_RUN)["runsOrError"]["results"]
+    assert [r["status"] for r in runs] == ["SUCCESS"]
+    run_id = runs[0]["runId"]
+    assert {"key": "dagster/partition", "value": CLI_YEAR} in runs[0]["tags"]
+    for key in ALL_KEYS:  # every asset of the graph: the year is materialised
+        node = query(ASSET_STATUS, {"path": [key]})["assetNodeOrError"]
+        assert node["partitionStats"]["numMaterialized"] >= 1, key
+    registrations = _metadata(query, "registraties", CLI_YEAR)
+    assert registrations["rijen_in"] == registrations["rijen_geldig"] + registrations[
+        "rijen_quarantaine"] > 100
+    checks = query(ASSET_STATUS, {"path": ["registraties"]})["assetNodeOrError"][
+        "assetChecksOrError"]["checks"]
+    assert checks == [{"name": CONTRACT_CHECK, "blocking": True}]
+    executions = query(CHECK_EXECUTIONS, {"path": ["registraties"], "name": CONTRACT_CHECK})
+    execution = next(e for e in executions["assetCheckExecutions"] if e["runId"] == run_id)
+    assert execution["status"] == "SUCCEEDED" and execution["partition"] == CLI_YEAR
+    assert execution["evaluation"]["success"] is True
+    checked = {m["label"]: m.get("intValue") for m in execution["evaluation"]["metadataEntries"]}
+    assert checked["rijen_gecontroleerd"] == registrations["rijen_in"]
+    report = _metadata(query, "jaarrapport", CLI_YEAR)
+    target = (root / "cli-out" / CLI_YEAR / "rapport.html").resolve()
+    assert report["rapport"] == target.as_uri() and target.is_file()
+
+
+def _chromium(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                           "--disable-dev-shm-usage", "--hide-scrollbars",
+                           "--window-size=1440,1000", "--virtual-time-budget=30000",
+                           *arguments], capture_output=True, timeout=180)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
+def test_screenshot_of_the_asset_catalog(ui, tmp_path: Path) -> None:
+    """The catalog as a researcher sees it after `pwb run`, kept as a test artifact."""
+    query = ui[0]
+    url = query.url.removesuffix("/graphql") + "/assets"
+    dom = _chromium("--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    page = dom.stdout.decode("utf-8", "replace")
+    assert "registraties" in page and "jaarrapport" in page  # the catalog rendered
+    shot = tmp_path / "asset-catalogus.png"
+    taken = _chromium(f"--screenshot={shot}", url)
+    assert taken.returncode == 0 and shot.is_file(), taken.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(shot, ARTIFACTS / shot.name)
 
 
 LAUNCH = """mutation($params: LaunchBackfillParams!) {
