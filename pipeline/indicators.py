@@ -14,9 +14,16 @@ Decisions, stated once:
 * Mean caseload = sum of open days in Y / days in Y (the time-averaged number of
   open trajectories), per FTE against the circular's 20 (a reference value, not a
   minimum: shown as a ratio).
-* Duration = ``days_to_closure`` of the trajectories closed in Y (completed
-  durations; the censoring-aware Kaplan-Meier median is in ``time_to_closure``).
-  9 months = 9 x 365.25/12 = 273.94 days; ``duration_within_norm`` = mean <= that.
+* Duration of a region = the year's own estimate of pipeline.duration (period
+  analysis: every trajectory active in Y enters at max(start, Y-01-01), delayed
+  entry): ``median_duration_days`` the Kaplan-Meier median, ``rmst_days`` the
+  restricted mean to 730 days with its interval. Not the durations of the year's
+  closures: a region whose intake grows closes mostly short new cases, so those
+  rank regions by their growth, not by their duration (issue 12).
+  9 months = 9 x 365.25/12 = 273.94 days is the 2011 study's MEAN, so
+  ``duration_within_norm`` = RMST <= that (mean against mean; ``None`` when the
+  RMST is not estimable). ``mean_duration_days`` stays the mean of the year's
+  closures: it is W of Little's law below, not a duration estimate.
 * Little's law L = lambda x W with lambda = closures in Y per day (throughput, as
   the circular's 26.66 completed supports a year) and W = their mean duration, so
   lambda x W = their summed durations / days in Y. Shown: L, lambda x W, L - lambda x W
@@ -38,6 +45,7 @@ from typing import Any
 import polars as pl
 
 from pipeline.agreements import agreement_coverage, extra_fte_effect
+from pipeline.duration import estimate, period_by_caw, period_sample
 from pipeline.measures import TOTAL, norms_of, ratio, wilson
 from pipeline.numbers import num
 from pipeline.reference import Reference
@@ -60,7 +68,6 @@ def _aggregations(first: dt.date) -> list[pl.Expr]:
         closed.sum().alias("closed"),
         pl.col("open_at_cutoff").sum().alias("open_at_cutoff"),
         pl.col("open_days_in_year").sum().alias("open_days"),
-        among_closed(pl.col("days_to_closure")).median().alias("median_duration_days"),
         among_closed(pl.col("days_to_closure")).mean().alias("mean_duration_days"),
         among_closed(pl.col("days_to_closure")).sum().alias("closed_days"),
         among_closed(visits).count().alias("visits_n"),
@@ -84,8 +91,13 @@ def _aggregations(first: dt.date) -> list[pl.Expr]:
 
 
 def _row(caw: str, naam: str | None, fte: dict[str, float], agg: dict[str, Any],
-         days: int, norms: dict[str, float]) -> dict[str, Any]:
-    """One region's (or the overall) indicators from its aggregates and FTE."""
+         days: int, norms: dict[str, float], period: dict[str, Any] | None = None
+         ) -> dict[str, Any]:
+    """One region's (or the overall) indicators from its aggregates, FTE and period
+    duration estimate (pipeline.duration.estimate; None: no trajectory active in Y)."""
+    period = period or {"median_days": None, "median_ci": [None, None], "rmst_days": None,
+                        "rmst_ci": [None, None]}
+    rmst_days = period["rmst_days"]
     total_fte = fte["vte"]
     clients = ratio(agg["active"], total_fte)
     caseload = agg["open_days"] / days
@@ -105,10 +117,14 @@ def _row(caw: str, naam: str | None, fte: dict[str, float], agg: dict[str, Any],
         "mean_caseload": num(caseload),
         "mean_caseload_per_fte": caseload_fte,
         "caseload_ratio_to_norm": ratio(caseload_fte, norms["gelijktijdig_per_vte"]),
-        "median_duration_days": num(agg["median_duration_days"]),
+        "median_duration_days": period["median_days"],
+        "median_duration_ci": period["median_ci"],
+        "rmst_days": rmst_days, "rmst_ci": period["rmst_ci"],
+        "rmst_months": ratio(rmst_days, DAYS_PER_MONTH),
+        "duration_basis": "period",
         "mean_duration_days": num(mean_days),
         "mean_duration_months": ratio(mean_days, DAYS_PER_MONTH),
-        "duration_within_norm": None if mean_days is None else mean_days <= norm_days,
+        "duration_within_norm": None if rmst_days is None else rmst_days <= norm_days,
         "little_caseload": num(caseload),
         "little_throughput_per_year": int(agg["closed"]),
         "little_predicted_caseload": num(predicted),
@@ -153,11 +169,16 @@ def activity(traj: pl.DataFrame, reference: Reference, year: int
     empty = pl.DataFrame(schema=traj.schema).select(aggs).row(0, named=True)
     codes = list(names) + sorted(set(by_caw) - set(names))
     no_fte = {"basis_vte": 0.0, "extra_vte": 0.0, "vte": 0.0}
-    per_caw = [_row(c, names.get(c), fte.get(c, no_fte), by_caw.get(c, empty), days, norms)
-               for c in codes]
+    period = period_by_caw(traj, year)
+    sample = period_sample(traj, year)
+    period[TOTAL] = estimate(sample["days_to_closure"].cast(pl.Float64).to_numpy(),
+                             sample["closed"].fill_null(False).to_numpy(),
+                             sample["period_entry_days"].to_numpy() - 0.5)
+    per_caw = [_row(c, names.get(c), fte.get(c, no_fte), by_caw.get(c, empty), days, norms,
+                    period.get(c)) for c in codes]
     total_fte = {k: sum(f[k] for f in fte.values()) for k in no_fte}
     overall = _row(TOTAL, "Vlaanderen en Brussel", total_fte,
-                   traj.select(aggs).row(0, named=True), days, norms)
+                   traj.select(aggs).row(0, named=True), days, norms, period[TOTAL])
     overall["regions_meeting_norm"] = sum(bool(r["meets_norm"]) for r in per_caw)
     overall["regions_with_fte"] = sum(r["fte"] is not None and r["fte"] > 0 for r in per_caw)
     return per_caw, overall

@@ -118,10 +118,13 @@ def test_ovl_norms_caseload_duration_and_littles_law(rows) -> None:
     assert close(r["mean_caseload"], open_days / 365)  # 2.5863
     assert close(r["mean_caseload_per_fte"], open_days / 365 / 2.2)  # 1.1756
     assert close(r["caseload_ratio_to_norm"], open_days / 365 / 2.2 / 20)
-    # durations of the closures in 2013: A 243, B 181, E 245
-    assert r["median_duration_days"] == 243 and r["mean_duration_days"] == 223  # 669 / 3
-    assert close(r["mean_duration_months"], 223 / (365.25 / 12))
-    assert r["duration_within_norm"] is True  # 223 <= 9 x 30.4375 = 273.94
+    # duration, period analysis (tests/test_duration.py works it out): median 244, RMST
+    # 181 + 0.75 x 62 + 0.5 x 2 = 228.5 <= 9 x 30.4375 = 273.94 (a mean against a mean)
+    assert r["median_duration_days"] == 244 and r["rmst_days"] == 228.5
+    assert r["duration_within_norm"] is True and r["duration_basis"] == "period"
+    assert close(r["rmst_months"], 228.5 / (365.25 / 12))
+    # the year's closures A 243, B 181, E 245: their mean is Little's W, not a duration
+    assert r["mean_duration_days"] == 223 and close(r["mean_duration_months"], 223 / 30.4375)
     # Little: throughput 3 closures a year, W = 223 days -> lambda W = 669/365 = 1.8329
     assert r["little_throughput_per_year"] == 3
     assert close(r["little_predicted_caseload"], 669 / 365)
@@ -155,7 +158,9 @@ def test_bmk_row(rows) -> None:
     assert r["clients_per_fte"] == 2.0 and r["meets_norm"] is False
     # open days: H 01-01..01-31 = 30, K 04-01..12-31 = 275 -> 305
     assert close(r["mean_caseload_per_fte"], 305 / 365)
-    assert r["median_duration_days"] == 61 and r["mean_duration_days"] == 61  # H 12-01..01-31
+    # period: H (entered day 31) closes on day 61 with K at risk -> S 1/2 to K's day 274
+    assert r["median_duration_days"] == 167.5 and r["mean_duration_days"] == 61  # H's 61
+    assert r["rmst_days"] is None and r["duration_within_norm"] is None  # not estimable
     assert close(r["little_predicted_caseload"], 61 / 365)
     assert close(r["little_discrepancy"], 244 / 365) and r["little_relative_discrepancy"] == 4
     assert (r["home_visits_per_trajectory"], r["share_home_visit"],
@@ -173,8 +178,8 @@ def test_overall_row(rows) -> None:
     assert (r["active"], r["started"], r["closed"], r["open_at_cutoff"]) == (7, 5, 4, 3)
     assert close(r["clients_per_fte"], 7 / 3.2) and r["meets_norm"] is False
     assert close(r["mean_caseload_per_fte"], (944 + 305) / 365 / 3.2)
-    # durations 243, 181, 245, 61: median (181 + 243) / 2, mean 730 / 4
-    assert r["median_duration_days"] == 212 and r["mean_duration_days"] == 182.5
+    # period median 244 (test_duration.py); closures' durations 243, 181, 245, 61: mean 182.5
+    assert r["median_duration_days"] == 244 and r["mean_duration_days"] == 182.5
     assert r["little_predicted_caseload"] == 2.0  # 730 / 365
     assert close(r["little_discrepancy"], 519 / 365)  # (1249 - 730) / 365
     assert close(r["home_visits_per_trajectory"], 2.0)  # (4 + 0 + 2) / 3
