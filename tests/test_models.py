@@ -102,8 +102,15 @@ def test_by_group_levels_sum_up_and_logrank_matches(traj) -> None:
         assert sum(lv["events"] for lv in levels) == int(sample["closed"].sum())
         test = logrank(sample["days_to_closure"].to_numpy(), sample["closed"].to_numpy(),
                        sample[column].cast(pl.String).to_numpy())
-        assert by[column]["logrank"] == {"statistic": num(test.statistic), "df": test.df,
-                                         "p": num(test.p)}
+        assert by[column]["logrank"] | {"p_holm": None} == {
+            "statistic": num(test.statistic), "df": test.df, "p": num(test.p),
+            "exploratory": True, "p_holm": None}
+    # Holm across the profiles: the smallest p times the number of profiles, at most 1
+    tests = [by[c]["logrank"] for c in by]
+    m = len(tests)
+    first = min(tests, key=lambda t: t["p"])
+    assert first["p_holm"] == pytest.approx(min(1.0, m * first["p"]), rel=1e-5)
+    assert all(t["p"] <= t["p_holm"] <= 1 for t in tests)
     assert [lv["level"] for lv in by["verhuurder_type"]["levels"]] == ["SHM", "SVK"]
     assert [lv["level"] for lv in by["inkomensbron"]["levels"]] == [
         "arbeid", "andere", "leefloon", "werkloosheid"]  # reference first, then sorted
@@ -222,18 +229,47 @@ def test_incidence_adds_up_to_one_minus_period_km(traj) -> None:
 
 
 def test_eviction_model_matches_the_library(traj) -> None:
+    """CAW fixed effects, model-based errors (issue 12); the library fit term for term."""
     result = models.eviction_model(traj)
     sample = traj.filter(pl.col("closed_in_year") & pl.col("eviction_avoided").is_not_null())
     assert result["n"] == sample.height > 50
     assert result["rate"] == num(sample["eviction_avoided"].mean())
-    fit = logistic(sample, "eviction_avoided", list(models.MODEL_COVARIATES), cluster="caw")
-    assert result["cov_type"] == fit.cov_type and result["cov_type"].startswith("cluster")
+    fit = logistic(sample, "eviction_avoided", [*models.MODEL_COVARIATES, "caw"])
+    assert result["cov_type"] == fit.cov_type == "nonrobust" and result["cluster"] is None
     assert result["terms"][0]["term"] == "(Intercept)"
     for got, row in zip(result["terms"], fit.terms.iter_rows(named=True), strict=True):
         assert (got["term"], got["coef"], got["se"], got["or"]) == (
             row["term"], num(row["coef"]), num(row["se"]), num(row["odds_ratio"]))
         assert set(got) == {"term", "coef", "se", "or", "or_ci", "p"}
-    assert any("clusters" in p for p in result["problems"])  # 4 CAW's: few clusters
+    # reference region: the first CAW in sort order (BMK of BMK, LIM, OVL, WH)
+    assert [t["term"] for t in result["terms"] if t["term"].startswith("caw")] == [
+        "caw[LIM]", "caw[OVL]", "caw[WH]"]
+    tests = {t["factor"]: t for t in result["factor_tests"]}
+    assert set(tests) == {"gezinstype", "inkomensbron", "caw"}  # the multi-level factors
+    assert tests["caw"]["df"] == 3 and 0 <= tests["caw"]["p"] <= 1
+    shares = [p for p in result["predicted"] if p["factor"] == "caw"]
+    assert [p["level"] for p in shares] == ["BMK", "LIM", "OVL", "WH"]
+    assert all(p["lower"] <= p["share"] <= p["upper"] for p in result["predicted"])
+    assert {p["factor"] for p in result["predicted"]} == {
+        "verhuurder_type", "gezinstype", "inkomensbron", "probleem_huurachterstand",
+        "probleem_onderhoud", "probleem_samenleven", "procedure_gestart", "caw"}  # not leeftijd
+    closures = traj.filter("closed_in_year")
+    yes = int((closures["uithuiszetting_vermeden"] == "ja").sum())
+    no = int((closures["uithuiszetting_vermeden"] == "nee").sum())
+    unknown = int((closures["closure_outcome"] == "onbekend").sum())
+    assert unknown == result["unknown"] > 0
+    assert result["unknown_bounds"] == [num(yes / (yes + no + unknown)),
+                                        num((yes + unknown) / (yes + no + unknown))]
+    assert result["unknown_bounds"][0] < result["rate"] < result["unknown_bounds"][1]
+
+
+def test_eviction_model_cluster_option_uses_cr2(traj) -> None:
+    result = models.eviction_model(traj, ModelSettings(cluster="caw"))
+    assert result["cov_type"] == "cluster CR2 (G=4), t(3)" and result["t_df"] == 3
+    terms = {t["term"]: t for t in result["terms"]}
+    assert terms["caw[OVL]"]["se"] is None and terms["leeftijd"]["se"] > 0  # degenerate: null
+    assert {t["factor"]: t["chi2"] for t in result["factor_tests"]}["caw"] is None
+    assert any("both the cluster and a covariate" in p for p in result["problems"])
 
 
 def test_eviction_separation_is_a_problem() -> None:
@@ -357,7 +393,7 @@ def test_materialisation_metadata(materialised) -> None:
     assert meta["duur_tot_afsluiting"]["mediaan_dagen"].value > 0
     assert 0.5 < meta["afsluitingsmodel"]["concordantie"].value < 1
     assert meta["afsluitingsmodel"]["lr_toets"].value.startswith("chi2 = ")
-    assert meta["uithuiszetting_vermeden"]["cov_type"].value.startswith("cluster")
+    assert meta["uithuiszetting_vermeden"]["cov_type"].value == "nonrobust"  # CAW fixed effects
     assert meta["afsluitingsuitkomsten"]["problemen"].value == 0
 
 
