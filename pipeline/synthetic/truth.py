@@ -56,6 +56,7 @@ class Population:
     risk: np.ndarray  # (K, n) rate_k exp(eta_k) per sample row
     group: np.ndarray  # (n,) region of each sample row
     reference_weights: np.ndarray  # intake share per region at the reference date
+    sample: dict[str, np.ndarray]  # the covariate sample (model columns and region)
 
     def survival_at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Per region: mean S(t | x) and mean density f(t | x) of the sample."""
@@ -69,8 +70,16 @@ class Population:
                 np.bincount(self.group, s * hazard, groups) / count)
 
 
+#: Settings that change neither the profiles of new starts nor the closure model.
+_NOT_IN_POPULATION = ("registration_window", "burn_in_years", "supports_per_fte_year",
+                      "fte_power", "intake_growth", "extract_date", "workers_per_fte",
+                      "wait_days_gamma", "re_referral_share", "missing_optional",
+                      "xlsx_max_rows", "note_share", "belgian_dash_date_share")
+
+
 def _key(config: SynthConfig, reference: Reference, regions: Sequence[str]) -> str:
-    parts = [json.dumps(config.as_json(), sort_keys=True, default=str), ",".join(regions),
+    settings = {k: v for k, v in config.as_json().items() if k not in _NOT_IN_POPULATION}
+    parts = [json.dumps(settings, sort_keys=True, default=str), ",".join(regions),
              reference.landlords.write_csv(), reference.staffing.write_csv(),
              reference.extra_fte.write_csv(), json.dumps(reference.norms, sort_keys=True)]
     return "\n".join(parts)
@@ -95,7 +104,7 @@ def population(config: SynthConfig, reference: Reference,
                       weights[group[calib]] / CALIBRATION_ROWS_PER_REGION)
     t, w = quadrature(16 * config.mean_duration_days, MARKS)
     result = Population(model, curves(model, x, group, len(regions), t, w, tau=TAU),
-                        model.rate[:, None] * np.exp(model.eta(x)), group, weights)
+                        model.rate[:, None] * np.exp(model.eta(x)), group, weights, x)
     if len(_CACHE) >= 4:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = result
@@ -140,7 +149,7 @@ def summary(pop: Population, weights: np.ndarray) -> dict[str, Any]:
     for name, rows in (("mean_days", c.row_mean), ("rmst730_days", c.row_rmst)):
         var = np.bincount(pop.group, rows ** 2, len(weights)) / counts - (
             np.bincount(pop.group, rows, len(weights)) / counts) ** 2
-        se[name] = float(np.sqrt(np.sum(weights ** 2 * var / counts)))
+        se[name] = float(np.sqrt(np.sum(weights ** 2 * np.maximum(var, 0) / counts)))
     shares = dens @ c.weight
     return {
         "survival": survival,
@@ -161,15 +170,25 @@ def summary(pop: Population, weights: np.ndarray) -> dict[str, Any]:
 
 
 def monte_carlo(config: SynthConfig, reference: Reference, regions: Sequence[str],
-                n: int, seed: int, weights: np.ndarray | None = None) -> dict[str, Any]:
-    """The same quantities from n new starts drawn along the data's own code path
-    (profiles, then latent Weibull times): the check of the integration."""
+                n: int, seed: int, weights: np.ndarray | None = None,
+                same_sample: bool = False) -> dict[str, Any]:
+    """The same quantities from n new starts with latent times drawn along the data's own
+    code path: the check of the integration. `same_sample`: the profiles are drawn from
+    the truth's covariate sample (then only the time draws differ from the integration);
+    otherwise fresh profiles from the generator (then its covariate sample error too)."""
     pop = population(config, reference, regions)
     w = pop.reference_weights if weights is None else np.asarray(weights) / np.sum(weights)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 99]))
     region = np.repeat(np.arange(len(regions)), rng.multinomial(n, w))
-    profiles, _, _ = draw_profiles(rng, region, regions, reference, config)
-    t, cause = draw_latent(rng, pop.model, profiles.covariates())
+    if same_sample:
+        rows = np.flatnonzero(np.isin(pop.group, np.arange(len(regions))))
+        first = np.searchsorted(pop.group[rows], region)
+        size = np.bincount(pop.group, minlength=len(regions))[region]
+        pick = rows[first + np.floor(rng.random(n) * size).astype(np.int64)]
+        x = {k: v[pick] for k, v in pop.sample.items()}
+    else:
+        x = draw_profiles(rng, region, regions, reference, config)[0].covariates()
+    t, cause = draw_latent(rng, pop.model, x)
     cif = {k: {str(m): float(np.mean((t <= m) & (cause == i))) for m in MARKS}
            for i, k in enumerate(OUTCOMES)}
     return {
@@ -179,6 +198,7 @@ def monte_carlo(config: SynthConfig, reference: Reference, regions: Sequence[str
         "median_days": float(np.median(t)),
         "rmst730_days": float(np.minimum(t, TAU).mean()),
         "sd_days": float(t.std()),
+        "sd_rmst730_days": float(np.minimum(t, TAU).std()),
         "n": n,
     }
 
