@@ -219,6 +219,26 @@ def test_growing_intake_ranks_regions_falsely_by_closures_not_by_period_rmst() -
     assert rows["BRU"]["mean_duration_days"] - rows["OVL"]["mean_duration_days"] > 40  # Little's W
 
 
+@pytest.mark.slow  # the generator's truth by quadrature takes seconds; the fast proof is above
+def test_demo_generator_period_estimate_covers_the_truth_the_naive_one_misses() -> None:
+    """The project's generator (pipeline.synthetic: registration window 2011-01-01 with
+    carried-in trajectories, latent competing risks, regional trends); its truth.json
+    gives the whole-day median and RMST(730) of new starts. Measured on seeds 0-7 when
+    written: the period median interval covered the truth 7 times, the RMST 8 times."""
+    from pipeline.contract import COLUMN_NAMES
+    from pipeline.synthetic import simulate as generate
+
+    sim = generate([YEAR], seed=0, today=D(2014, 6, 1))
+    truth = sim.truth["marginal"]["headline"]
+    traj = trajectories(sim.frame.select(COLUMN_NAMES), YEAR)
+    assert traj.filter(pl.col("datum_start") < sim.window).height > 100  # carried in
+    period, old = duration(traj, YEAR), naive(traj)
+    assert covers(period["median_ci"], truth["median_recorded_days"])
+    assert covers(period["rmst_ci"], truth["rmst730_recorded_days"])
+    assert old["median_ci"][0] > truth["median_recorded_days"] + 20
+    assert old["rmst_ci"][0] > truth["rmst730_recorded_days"] + 20
+
+
 def coverage(seeds: range, size: int) -> tuple[float, float, float]:
     hits_rmst = hits_median = 0
     for seed in seeds:
