@@ -47,7 +47,7 @@ import polars as pl
 
 from pipeline.models import ModelSettings
 from pipeline.numbers import num
-from pipeline.stats import cox_ph
+from pipeline.stats.cox import cox_ph_each
 from pipeline.stats.design import factor_tests
 from pipeline.stats.fine_gray import fine_gray
 from pipeline.years import OUTCOMES
@@ -111,17 +111,18 @@ def period_sample(traj: pl.DataFrame) -> pl.DataFrame:
 def cause_specific(traj: pl.DataFrame, settings: ModelSettings | None = None) -> dict:
     """One Cox model per closure outcome, delayed entry (see the module docstring)."""
     settings = settings or ModelSettings()
-    sample = period_sample(traj)
     closed = pl.col("closed").fill_null(False)
+    sample = period_sample(traj).with_columns(
+        (closed & (pl.col("closure_outcome") == outcome)).fill_null(False)
+        .alias(f"{EVENT}_{outcome}") for outcome in OUTCOMES)
+    # one design for the four fits (same rows and covariates, each outcome its own event)
+    fits = cox_ph_each(sample, "days_to_closure", [f"{EVENT}_{k}" for k in OUTCOMES],
+                       list(settings.cox_covariates), references=settings.references,
+                       ties=settings.ties, strata=list(settings.cox_strata) or None,
+                       conf_level=settings.conf_level, ph_transform=settings.ph_transform,
+                       entry=ENTRY, ph_test=False)
     out: dict[str, Any] = {}
-    for outcome in OUTCOMES:
-        data = sample.with_columns(
-            (closed & (pl.col("closure_outcome") == outcome)).fill_null(False).alias(EVENT))
-        fit = cox_ph(data, "days_to_closure", EVENT, list(settings.cox_covariates),
-                     references=settings.references, ties=settings.ties,
-                     strata=list(settings.cox_strata) or None,
-                     conf_level=settings.conf_level, ph_transform=settings.ph_transform,
-                     entry=ENTRY, ph_test=False)
+    for outcome, fit in zip(OUTCOMES, fits, strict=True):
         tests, problems = factor_test_rows(fit.terms, fit.cov)
         out[outcome] = {"n": fit.n, "events": fit.events,
                         "terms": _terms(fit.terms, "hr"),

@@ -513,6 +513,31 @@ def cox_ph(
     event)``); each must be below its duration (ValueError otherwise, as R).
     ``ph_test=False`` skips the PH test (its result is then all NaN).
     """
+    return cox_ph_each(data, duration, [event], covariates, references=references, ties=ties,
+                       strata=strata, conf_level=conf_level, ph_transform=ph_transform,
+                       entry=entry, ph_test=ph_test)[0]
+
+
+def cox_ph_each(
+    data: pl.DataFrame,
+    duration: str,
+    events: Sequence[str],
+    covariates: Sequence[str],
+    *,
+    references: Mapping[str, str] | None = None,
+    ties: str = "efron",
+    strata: str | Sequence[str] | None = None,
+    conf_level: float = 0.95,
+    ph_transform: str = "km",
+    entry: str | None = None,
+    ph_test: bool = True,
+) -> list[CoxResult]:
+    """One Cox model per column of ``events`` on the same rows and design (built once).
+
+    Cause-specific hazards: the same covariates and follow-up, each outcome its own
+    event column. Rows with a missing value in any event column are left out of
+    every fit. Each result is what ``cox_ph`` gives for that column alone.
+    """
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}")
     if ph_transform not in PH_TRANSFORMS:
@@ -520,11 +545,10 @@ def cox_ph(
     strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
     entry_cols = [entry] if entry else []
     design = build_design(data, covariates, references,
-                          required=[duration, event, *strata_cols, *entry_cols])
-    problems = list(design.problems)
+                          required=[duration, *events, *strata_cols, *entry_cols])
     kept = data.filter(pl.Series(design.keep)) if design.n_dropped else data
     time = kept[duration].cast(pl.Float64).to_numpy().astype(float)
-    ev = kept[event].cast(pl.Float64).to_numpy().astype(float) != 0
+    evs = [kept[event].cast(pl.Float64).to_numpy().astype(float) != 0 for event in events]
     if np.any(time < 0):
         raise ValueError("negative durations")
     start = kept[entry].cast(pl.Float64).to_numpy().astype(float) if entry else None
@@ -532,7 +556,21 @@ def cox_ph(
         raise ValueError("entry must be before the end of follow-up (entry < duration)")
     strat = _strata_codes(kept, strata_cols)
     # one transposed copy (terms x rows): every per-term pass below reads contiguous memory
-    xt_full = np.ascontiguousarray(design.matrix.T)
+    held = [np.ascontiguousarray(design.matrix.T), design]
+    del design  # the last fit drops ``held``: the full design is freed before it fits
+    settings = dict(ties=ties, strata_cols=strata_cols, conf_level=conf_level,
+                    ph_transform=ph_transform, ph_test=ph_test)
+    return [_fit_event(held, time, ev, start, strat, last=k == len(evs) - 1, **settings)
+            for k, ev in enumerate(evs)]
+
+
+def _fit_event(held, time, ev, start, strat, *, last, ties, strata_cols, conf_level,
+               ph_transform, ph_test) -> CoxResult:
+    """The fit of ``cox_ph_each`` for one event vector (``held``: design, shared)."""
+    xt_full, design = held
+    if last:
+        held.clear()
+    problems = list(design.problems)
     terms, sources = list(design.terms), list(design.sources)
     nterm = len(terms)
     coef = np.full(nterm, np.nan)

@@ -12,6 +12,7 @@ from scipy import stats
 from stats_testlib import REFERENCE_DIR, load_reference
 
 from pipeline.stats import cox_ph
+from pipeline.stats.cox import cox_ph_each
 from pipeline.stats.design import factor_tests
 
 REF = load_reference("stats_cox_entry")
@@ -132,3 +133,16 @@ def test_entry_not_before_exit_raises():
     df = pl.DataFrame({"t": [5.0, 6.0], "e": [True, True], "x": [1.0, 0.0], "a": [5.0, 0.0]})
     with pytest.raises(ValueError, match="entry"):
         cox_ph(df, "t", "e", ["x"], entry="a")
+
+
+def test_each_event_column_as_its_own_fit(heart):
+    """cox_ph_each (one design, several event columns) gives what cox_ph gives per column."""
+    data = heart.with_columns(early=(pl.col("event") == 1) & (pl.col("stop") < 100),
+                              late=(pl.col("event") == 1) & (pl.col("stop") >= 100))
+    both = cox_ph_each(data, "stop", ["early", "late"], ["agegrp", "year", "transplant"],
+                       entry="start", strata="surgery")
+    for column, fit in zip(["early", "late"], both, strict=True):
+        alone = cox_ph(data, "stop", column, ["agegrp", "year", "transplant"], entry="start",
+                       strata="surgery")
+        assert fit.terms.equals(alone.terms) and fit.loglik == alone.loglik
+        assert fit.ph_test.global_chisq == alone.ph_test.global_chisq
