@@ -180,7 +180,8 @@ def cr2_sandwich(xt: np.ndarray, weight: np.ndarray, residual: np.ndarray, bread
         u = part @ rs[lo:hi]
         lam, vec = np.linalg.eigh(half @ weighted_cross(part, ws[lo:hi]) @ half)
         rest = 1.0 - lam
-        f = np.where(rest > CR2_TOL, np.abs(rest) ** -0.5, 0.0)
+        f = np.zeros_like(rest)
+        f[rest > CR2_TOL] = rest[rest > CR2_TOL] ** -0.5
         a = minus_half @ (vec * f) @ vec.T @ half @ u
         meat += np.outer(a, a)
         lo = hi
