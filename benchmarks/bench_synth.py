@@ -9,6 +9,7 @@ Run: .venv/bin/python benchmarks/bench_synth.py [--rows N] [--dirty RATE] [--kee
 from __future__ import annotations
 
 import argparse
+import math
 import resource
 import shutil
 import sys
@@ -30,8 +31,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, default=None, help="write here and keep the files")
     args = parser.parse_args()
-    # The warm-up year is simulated and written too: len(YEARS) + 1 years of starts.
-    n_per_year = -(-args.rows // (len(YEARS) + 1))
+    # Delivered: the starts of 2011 (registration window) to 2013, plus the carried-in
+    # trajectories still open on 2011-01-01 (about 0.75 year of starts: 274 / 365).
+    n_per_year = math.ceil(args.rows / (len(YEARS) + 1.75))
     out = args.keep or Path(tempfile.mkdtemp(prefix="pwb-bench-synth-"))
     try:
         began = time.perf_counter()
@@ -42,7 +44,8 @@ def main() -> int:
             shutil.rmtree(out, ignore_errors=True)
     rows = summary.total_rows
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"pwb synth: years {YEARS[0]}-{YEARS[-1]} (+ warm-up), n_per_year {n_per_year}, "
+    print(f"pwb synth: years {YEARS[0]}-{YEARS[-1]} (window 2011, burn-in 6 years), "
+          f"n_per_year {n_per_year}, "
           f"dirty {args.dirty}")
     print(f"rows        {rows:,} in {len(summary.files)} files")
     print(f"seconds     {seconds:.2f}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -40,8 +40,8 @@ from pipeline.synthetic.intake import fte_on
 from pipeline.synthetic.profiles import draw_profiles
 
 TRUTH_SEED = 2011_0101  # the covariate samples of the truth; independent of --seed
-TRUTH_ROWS_PER_REGION = 20_000
-CALIBRATION_ROWS_PER_REGION = 2_000
+TRUTH_ROWS_PER_REGION = 10_000
+CALIBRATION_ROWS_PER_REGION = 1_500
 MARKS = (90, 180, 365, 730)
 TAU = 730
 _CACHE: dict[str, Population] = {}
@@ -57,17 +57,23 @@ class Population:
     group: np.ndarray  # (n,) region of each sample row
     reference_weights: np.ndarray  # intake share per region at the reference date
     sample: dict[str, np.ndarray]  # the covariate sample (model columns and region)
+    marks: Any = None  # (groups, marks) mean S at the marks, set by population()
 
-    def survival_at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """Per region: mean S(t | x) and mean density f(t | x) of the sample."""
-        shape = self.model.shape[:, None]
-        h_cum = (self.risk * t ** shape).sum(axis=0)
-        hazard = (self.risk * shape * t ** (shape - 1)).sum(axis=0)
-        s = np.exp(-h_cum)
-        groups = len(self.reference_weights)
-        count = np.bincount(self.group, minlength=groups)
-        return (np.bincount(self.group, s, groups) / count,
-                np.bincount(self.group, s * hazard, groups) / count)
+    def survival_at(self, t: float, groups: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per region (all, or the given ones, else 0): mean S(t | x) and mean density
+        f(t | x) of the sample. The sample is sorted by region, equal rows per region."""
+        count = len(self.reference_weights)
+        which = np.arange(count) if groups is None else np.asarray(groups)
+        m = len(self.group) // count
+        risk = self.risk.reshape(len(self.model.shape), count, m)[:, which]
+        shape = self.model.shape[:, None, None]
+        s = np.exp(-(risk * t ** shape).sum(axis=0))
+        hazard = (risk * (shape * t ** (shape - 1))).sum(axis=0)
+        surv, dens = np.zeros(count), np.zeros(count)
+        surv[which] = s.mean(axis=1)
+        dens[which] = (s * hazard).mean(axis=1)
+        return surv, dens
 
 
 #: Settings that change neither the profiles of new starts nor the closure model.
@@ -105,6 +111,8 @@ def population(config: SynthConfig, reference: Reference,
     t, w = quadrature(16 * config.mean_duration_days, MARKS)
     result = Population(model, curves(model, x, group, len(regions), t, w, tau=TAU),
                         model.rate[:, None] * np.exp(model.eta(x)), group, weights, x)
+    result = replace(result, marks=np.stack(
+        [result.survival_at(float(m))[0] for m in MARKS], axis=1))
     if len(_CACHE) >= 4:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = result
@@ -120,11 +128,12 @@ def _median(pop: Population, weights: np.ndarray) -> float:
         return math.nan
     t0, t1, s0, s1 = c.t[i - 1], c.t[i], s_nodes[i - 1], s_nodes[i]
     t = t0 + (s0 - 0.5) / (s0 - s1) * (t1 - t0)
+    groups = np.flatnonzero(weights > 0)
     for _ in range(30):
-        s, f = (weights @ v for v in pop.survival_at(t))
+        s, f = (weights @ v for v in pop.survival_at(t, groups))
         step = (s - 0.5) / f
         t = min(max(t + step, t0), t1)
-        if abs(step) < 1e-7:
+        if abs(step) < 1e-6:
             break
     return float(t)
 
@@ -140,7 +149,7 @@ def summary(pop: Population, weights: np.ndarray) -> dict[str, Any]:
            for i, k in enumerate(OUTCOMES)}
     cif["ander"] = {str(m): cif["niet_vermeden"][str(m)] + cif["onbekend"][str(m)]
                     for m in MARKS}
-    survival = {str(m): float(weights @ pop.survival_at(float(m))[0]) for m in MARKS}
+    survival = {str(m): float(weights @ pop.marks[:, i]) for i, m in enumerate(MARKS)}
     mean = float(s_nodes @ c.weight)
     rmst = float(s_nodes[before[TAU]] @ c.weight[before[TAU]])
     median = _median(pop, weights)
