@@ -444,32 +444,47 @@ def standardised_shares(fit: LogisticResult, factor: str,
     cov_terms = [fit.terms["term"][i] for i in fit.cov_index]
     beta = fit.terms["coef"].to_numpy()[list(fit.cov_index)]
     mine = [j for j, i in enumerate(fit.cov_index) if fit.sources[i] == factor]
-    eta = beta @ fit.exog_t
-    if mine:
-        eta = eta - beta[mine] @ fit.exog_t[mine]
+    # the levels that can be predicted: the reference and each estimated level term
+    at = [None if term is None else cov_terms.index(term)
+          for term in level_terms if term is None or term in cov_terms]
+    shift = np.array([0.0 if j is None else beta[j] for j in at])
+    k, n = fit.exog_t.shape
+    total, weight, grads = np.zeros(len(at)), np.zeros(len(at)), np.zeros((k, len(at)))
+    # row blocks small enough that OpenBLAS keeps each product on one thread (see
+    # design.weighted_cross): one pass over the design for all levels of the factor
+    block = max(256, 200_000 // max(k * len(at), 1))
+    for lo in range(0, n, block):
+        xb = fit.exog_t[:, lo:lo + block]
+        eta = beta @ xb
+        if mine:
+            eta -= beta[mine] @ xb[mine]
+        p = _cdf(eta[None, :] + shift[:, None])  # levels x rows
+        w = p * (1 - p)
+        total += p.sum(axis=1)
+        weight += w.sum(axis=1)
+        grads += xb @ w.T
     crit = (stats.t.ppf(1 - (1 - fit.conf_level) / 2, fit.df) if fit.df
             else stats.norm.ppf(1 - (1 - fit.conf_level) / 2))
-    n = eta.size
     se_all = fit.terms["se"].to_numpy()[list(fit.cov_index)]
     no_errors = not np.all(np.isfinite(se_all))
     rows = []
+    done = 0
     for label, term in zip(labels, level_terms, strict=True):
         if term is not None and term not in cov_terms:
             rows.append({"level": label, "share": None, "se": None, "lower": None,
                          "upper": None})
             continue
-        j = None if term is None else cov_terms.index(term)
-        p = _cdf(eta if j is None else eta + beta[j])
-        w = p * (1 - p)
-        grad = fit.exog_t @ w / n
-        grad[mine] = 0.0
-        if j is not None:
-            grad[j] = w.mean()
-        share = float(p.mean())
+        j, col = at[done], done
+        done += 1
+        share = float(total[col] / n)
         if no_errors:
             rows.append({"level": label, "share": share, "se": None, "lower": None,
                          "upper": None})
             continue
+        grad = grads[:, col] / n  # mean of p(1 - p) x with the factor set to the level
+        grad[mine] = 0.0
+        if j is not None:
+            grad[j] = weight[col] / n
         se = float(np.sqrt(max(grad @ fit.cov @ grad, 0.0)))
         rows.append({"level": label, "share": share, "se": se,
                      "lower": max(0.0, share - crit * se), "upper": min(1.0, share + crit * se)})
