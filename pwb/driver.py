@@ -27,13 +27,15 @@ def dagster_home() -> Path:
 
     $DAGSTER_HOME when set (e.g. the shared PostgreSQL instance of deploy/), else
     .dagster/home in the project (SQLite). A new home gets a dagster.yaml that switches
-    telemetry off (the project runs offline); an existing one is used as it is.
+    telemetry off (the project runs offline) and the UI's newsletter pop-up; an existing
+    one is used as it is.
     """
     home = Path(os.environ.get("DAGSTER_HOME") or PROJECT / ".dagster" / "home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        config.write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n",
+                          encoding="utf-8")
     return home
 
 
