@@ -319,9 +319,12 @@ def eviction_model(traj: pl.DataFrame, settings: ModelSettings | None = None) ->
     """Logistic model of eviction avoided among the year's closures with ja/nee.
 
     CAW fixed effects (``settings.fixed_effects``, terms ``caw[XXX]``; reference
-    the first CAW in sort order unless ``references`` names one) with
-    model-based errors by default: the region adjusts as the Cox strata do, and
-    with ten or so regions a cluster-robust error over-rejects. ``cluster`` asks
+    the CAW with the most rows in the sample, ties to the first in sort order,
+    unless ``references`` names one: the largest region gives the most precise
+    contrasts and is the least likely to have all its closures alike, which
+    would leave no model) with model-based errors by default: the region
+    adjusts as the Cox strata do, and with ten or so regions a cluster-robust
+    error over-rejects. ``cluster`` asks
     for one anyway (CR2 with t(G-1) below 30 clusters, ``t_df``); with the
     cluster also a fixed effect, its terms and the intercept get no error, and
     neither do the predicted shares.
@@ -335,8 +338,14 @@ def eviction_model(traj: pl.DataFrame, settings: ModelSettings | None = None) ->
     """
     settings = settings or ModelSettings()
     covariates = list(dict.fromkeys([*settings.logistic_covariates, *settings.fixed_effects]))
-    fit = logistic(eviction_sample(traj), "eviction_avoided", covariates,
-                   references=settings.references, cluster=settings.cluster,
+    sample = eviction_sample(traj)
+    references = dict(settings.references)
+    for column in settings.fixed_effects:
+        counts = sample[column].drop_nulls().cast(pl.String).value_counts(name="n")
+        if column not in references and counts.height:
+            references[column] = counts.sort(["n", column], descending=[True, False])[column][0]
+    fit = logistic(sample, "eviction_avoided", covariates,
+                   references=references, cluster=settings.cluster,
                    small_sample=settings.small_sample, conf_level=settings.conf_level)
     terms = [{"term": r["term"], "coef": num(r["coef"]), "se": num(r["se"]),
               "or": num(r["odds_ratio"]), "or_ci": [num(r["or_lower"]), num(r["or_upper"])],

@@ -234,21 +234,24 @@ def test_eviction_model_matches_the_library(traj) -> None:
     sample = traj.filter(pl.col("closed_in_year") & pl.col("eviction_avoided").is_not_null())
     assert result["n"] == sample.height > 50
     assert result["rate"] == num(sample["eviction_avoided"].mean())
-    fit = logistic(sample, "eviction_avoided", [*models.MODEL_COVARIATES, "caw"])
+    fit = logistic(sample, "eviction_avoided", [*models.MODEL_COVARIATES, "caw"],
+                   references={"caw": "WH"})  # the largest region (asserted below)
     assert result["cov_type"] == fit.cov_type == "nonrobust" and result["cluster"] is None
     assert result["terms"][0]["term"] == "(Intercept)"
     for got, row in zip(result["terms"], fit.terms.iter_rows(named=True), strict=True):
         assert (got["term"], got["coef"], got["se"], got["or"]) == (
             row["term"], num(row["coef"]), num(row["se"]), num(row["odds_ratio"]))
         assert set(got) == {"term", "coef", "se", "or", "or_ci", "p"}
-    # reference region: the first CAW in sort order (BMK of BMK, LIM, OVL, WH)
+    # reference region: the CAW with the most rows in the sample
+    largest = sample["caw"].value_counts().sort("count")["caw"][-1]
+    assert largest == "WH" and "caw[WH]" not in [t["term"] for t in result["terms"]]
     assert [t["term"] for t in result["terms"] if t["term"].startswith("caw")] == [
-        "caw[LIM]", "caw[OVL]", "caw[WH]"]
+        "caw[BMK]", "caw[LIM]", "caw[OVL]"]
     tests = {t["factor"]: t for t in result["factor_tests"]}
     assert set(tests) == {"gezinstype", "inkomensbron", "caw"}  # the multi-level factors
     assert tests["caw"]["df"] == 3 and 0 <= tests["caw"]["p"] <= 1
     shares = [p for p in result["predicted"] if p["factor"] == "caw"]
-    assert [p["level"] for p in shares] == ["BMK", "LIM", "OVL", "WH"]
+    assert [p["level"] for p in shares] == ["WH", "BMK", "LIM", "OVL"]  # reference first
     assert all(p["lower"] <= p["share"] <= p["upper"] for p in result["predicted"])
     assert {p["factor"] for p in result["predicted"]} == {
         "verhuurder_type", "gezinstype", "inkomensbron", "probleem_huurachterstand",
