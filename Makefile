@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow fuzz lint bench suite serve clean
+.PHONY: demo test test-slow fuzz lint bench suite docs serve clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ bench: $(STAMP)
 # Regenerate expectations/*.json from the contract (a test checks they agree).
 suite: $(STAMP)
 	$(PY) -m pipeline.validation --write-suite
+
+# Regenerate docs/registratieformaat.md and the templates docs/voorbeeld/ from the contract
+# (tests/test_docs.py checks they agree).
+docs: $(STAMP)
+	$(PY) -m pipeline.formatdoc
 
 serve: $(STAMP)
 	$(VENV)/bin/pwb serve
