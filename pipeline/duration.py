@@ -10,9 +10,11 @@ Plain functions over the trajectories frame (pipeline.years). Estimands:
   (then the sample is `active` and the entry is `entry_days` of the trajectories
   frame). Only follow-up inside the period counts, so trajectories carried in from
   before the registration window (which appear only because they were still open)
-  do not bias it. A trajectory is at risk on the days entry..exit inclusive, which
-  is R's ``Surv(entry - 0.5, exit, closed)``: that is what we pass to the
-  counting-process Kaplan-Meier (pipeline.stats.kaplan_meier, entry=).
+  do not bias it, as long as period_start lies inside the window (an earlier
+  period_start brings the bias back). A trajectory is at risk on the days
+  entry..exit inclusive, which is R's ``Surv(entry - 0.5, exit, closed)``: that is
+  what we pass to the counting-process Kaplan-Meier (pipeline.stats.kaplan_meier,
+  entry=); tests/stats/test_delayed_entry.py checks this against R on tied days.
 * **Start-year cohorts** (``by_start_year``): the trajectories started in a year,
   followed from day 0 to the cut-off (no delayed entry). Complete only when the year
   lies inside the registration window of every region with trajectories in it (see
@@ -105,7 +107,7 @@ def _caw_order(codes: Sequence[str], regions: pl.DataFrame | None) -> list[str]:
 def period_by_caw(traj: pl.DataFrame, year: int, *, period_start: dt.date | None = None,
                   tau: float = TAU_DAYS, conf_level: float = 0.95, conf_type: str = "log",
                   regions: pl.DataFrame | None = None) -> dict[str, dict[str, Any]]:
-    """Period estimate per CAW (one KM per region; the rows are split once)."""
+    """Period estimate per CAW: one Kaplan-Meier per region over the period sample."""
     sample = period_sample(traj, year, period_start)
     t, e, start = _arrays(sample, "period_entry_days")
     caw = sample["caw"].to_numpy()
