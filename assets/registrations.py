@@ -55,14 +55,17 @@ CONTRACT_CHECK = "registratiecontract"
 )
 def validated_registrations(context: AssetExecutionContext, settings: PwbSettings):
     """Ingest every file of the delivery, validate with Great Expectations, quarantine."""
-    delivery = scan_delivery(Path(settings.input_dir)).require_files()  # else: one Dutch line
-    if delivery.skipped_note():
-        context.log.info(delivery.skipped_note())
+    # no registration file: one Dutch line (NoRegistrations); other files are skipped and
+    # listed in the metadata of bestandsverslag, not counted as rejected registrations
+    delivery = scan_delivery(Path(settings.input_dir)).require_files()
     validated = validate(ingest(list(delivery.files)), settings.today())
     rules = validated.counts_per_rule()
     for f in validated.files:  # name and reason only: messages never hold a cell value
         if f.rejected:
             context.log.warning(f"Bestand geweigerd: {f.message}")
+        else:  # one line per file: the run's log (UI) and the progress of `pwb run`
+            context.log.info(f"{f.file}: {f.rows_in} rijen, {f.rows_valid} geldig, "
+                             f"{f.rows_quarantined} in quarantaine")
     yield Output(validated.valid, keys.REGISTRATIONS, metadata={
         "rijen_in": validated.rows_in, "rijen_geldig": validated.rows_valid,
         "rijen_quarantaine": validated.rows_quarantined,

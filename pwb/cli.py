@@ -115,10 +115,24 @@ def _pseudonym_key(*, synthetic: bool, demo: bool = False) -> Iterator[None]:
             os.environ[PSEUDONYM_KEY_ENV] = before
 
 
+MAX_FILE_LINES = 20  # per-file lines of a run; a bigger delivery gets a count instead
+
+
 def _run_with_progress(input_dir: Path, year: int, out_dir: Path, **options) -> dict:
-    """One year, with a line per finished step and the running step beside the spinner."""
+    """One year, with a line per finished step, one per file read (up to MAX_FILE_LINES)
+    and the running step beside the spinner."""
+    shown = {"info": 0}
     with console.status(f"Jaar {year}: starten…") as status:
         def progress(kind: str, text: str) -> None:
+            if kind == "info":
+                shown["info"] += 1
+                if shown["info"] <= MAX_FILE_LINES:
+                    console.print(f"    [dim]{text}[/dim]", soft_wrap=True)
+                return
+            if shown["info"] > MAX_FILE_LINES:
+                console.print(f"    [dim]… en nog {shown['info'] - MAX_FILE_LINES} "
+                              f"bestand(en)[/dim]")
+                shown["info"] = MAX_FILE_LINES
             if kind == "start":
                 status.update(f"Jaar {year}: {text}…")
             elif kind == "klaar":

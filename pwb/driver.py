@@ -46,8 +46,8 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
 
     The run is recorded in the instance of `dagster_home()`; its dagster.yaml decides the
     storage. The report is Dutch; ``lang='en'`` adds rapport.en.html. `progress(kind,
-    text)` hears every step start ('start') and end ('klaar', 'fout') and every warning of
-    the assets ('let op'), in Dutch.
+    text)` hears every step start ('start') and end ('klaar', 'fout'), and the messages
+    of the assets ('info': e.g. one line per file read; 'let op': a warning), in Dutch.
     """
     from dagster import DagsterInstance, materialize
 
@@ -162,8 +162,9 @@ class StepWatcher(threading.Thread):
             entry = record.event_log_entry
             event = entry.dagster_event
             if event is None:  # a message of our assets (context.log): Dutch, no values
-                if entry.level >= logging.WARNING:
-                    self.progress("let op", entry.user_message)
+                if entry.level >= logging.INFO:
+                    kind = "let op" if entry.level >= logging.WARNING else "info"
+                    self.progress(kind, entry.user_message)
                 continue
             if event.event_type not in (DagsterEventType.STEP_START,
                                         DagsterEventType.STEP_SUCCESS,
