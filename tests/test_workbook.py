@@ -8,14 +8,18 @@ value type (float, percentage, string), its value and its number style.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from pipeline.outputs import Share, Sheet, write_workbook
+from pipeline.synthetic import generate
 
 SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
 NS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
@@ -24,6 +28,12 @@ NS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
       "number": "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0",
       "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
 CREATED = dt.datetime(2014, 1, 1)
+PROJECT = Path(__file__).resolve().parents[1]
+NEEDS_SOFFICE = pytest.mark.skipif(not Path(SOFFICE).exists(), reason="LibreOffice (soffice) "
+                                   "ontbreekt: apt-get install libreoffice-calc-nogui "
+                                   "(.ci/run doet dat)")
+# A published number written as text: 4.111 / 78,7 % / 26,66 / -0,18 (Dutch separators).
+NUMBER_AS_TEXT = re.compile(r"-?\d{1,3}(\.\d{3})*(,\d+)?(\u00a0?%)?")
 
 
 def q(name: str) -> str:
@@ -93,8 +103,7 @@ def number_style(root: ET.Element, cell_style: str) -> ET.Element:
                 and s.tag.startswith(f"{{{NS['number']}}}"))
 
 
-@pytest.mark.skipif(not Path(SOFFICE).exists(), reason="LibreOffice (soffice) ontbreekt: "
-                    "apt-get install libreoffice-calc-nogui (.ci/run doet dat)")
+@NEEDS_SOFFICE
 def test_libreoffice_reads_numbers_as_numbers_and_hidden_cells_as_text(tmp_path: Path) -> None:
     workbook = write_workbook(tmp_path / "tabellen.xlsx", table_52(), created=CREATED)
     root = convert(workbook, tmp_path)
@@ -137,3 +146,30 @@ def test_the_workbook_is_byte_identical_for_the_same_input(tmp_path: Path) -> No
     first = write_workbook(tmp_path / "a.xlsx", table_52(), created=CREATED).read_bytes()
     second = write_workbook(tmp_path / "b.xlsx", table_52(), created=CREATED).read_bytes()
     assert first == second
+
+
+@NEEDS_SOFFICE
+@pytest.mark.xfail(strict=True, reason="workbook_sheets (pipeline/report) still gives display "
+                   "text; issue 13 item 6 moves it to typed cells (int, float, Share)")
+def test_a_real_runs_workbook_holds_numbers_as_numbers(tmp_path: Path) -> None:
+    """tabellen.xlsx of a real run: no published number is text, hidden cells are."""
+    generate(tmp_path / "synth", [2012, 2013], seed=3, n_per_year=150, dirty=0.0)
+    done = subprocess.run(
+        [sys.executable, "-m", "pwb.cli", "run", "--input", str(tmp_path / "synth" /
+         "registraties"), "--year", "2013", "--out", str(tmp_path / "out"),
+         "--run-date", "2014-03-01"],
+        capture_output=True, text=True, cwd=PROJECT, timeout=600,
+        env={**os.environ, "PWB_STORE": str(tmp_path / "store")})
+    assert done.returncode == 0, done.stderr[-3000:]
+    root = convert(tmp_path / "out" / "2013" / "tabellen.xlsx", tmp_path)
+    numbers, as_text, hidden = 0, [], 0
+    for table in root.iter(q("table:table")):
+        for row in cells(root, table.get(q("table:name")))[1:]:
+            for cell in row[1:]:  # the first column holds the row labels
+                if cell["type"] in ("float", "percentage"):
+                    numbers += 1
+                elif cell["text"] in ("<5", "x"):
+                    hidden += cell["type"] == "string"
+                elif cell["type"] == "string" and NUMBER_AS_TEXT.fullmatch(cell["text"]):
+                    as_text.append(cell["text"])
+    assert as_text == [] and numbers > 500, (len(as_text), as_text[:20], numbers)
