@@ -26,6 +26,9 @@ TIME_TO_CLOSURE = "duur_tot_afsluiting"
 CLOSURE_HAZARDS = "afsluitingsmodel"
 CLOSURE_OUTCOMES = "afsluitingsuitkomsten"
 EVICTION_AVOIDANCE = "uithuiszetting_vermeden"
+DURATION = "duur_van_het_jaar"
+OUTCOME_MODELS = "uitkomstmodellen"
+REGIONAL_COMPARISON = "regiovergelijking"
 PROGRAMME_INDICATORS = "programma_indicatoren"
 NEED_SUPPLY = "nood_aanbod"
 ANNUAL_REPORT = "jaarrapport"
@@ -33,11 +36,13 @@ ANNUAL_REPORT = "jaarrapport"
 # English parameter name of an upstream asset -> its Dutch key.
 PARAMETERS = {"trajectories": TRAJECTORIES, "time_to_closure": TIME_TO_CLOSURE,
               "closure_hazards": CLOSURE_HAZARDS, "closure_outcomes": CLOSURE_OUTCOMES,
-              "eviction_avoidance": EVICTION_AVOIDANCE,
+              "eviction_avoidance": EVICTION_AVOIDANCE, "duration": DURATION,
+              "outcome_models": OUTCOME_MODELS, "regional_comparison": REGIONAL_COMPARISON,
               "programme_indicators": PROGRAMME_INDICATORS, "need_supply": NEED_SUPPLY}
 
 ALL_KEYS = (REGISTRATIONS, QUARANTINE, FILE_REPORT, TRAJECTORIES, TIME_TO_CLOSURE,
-            CLOSURE_HAZARDS, CLOSURE_OUTCOMES, EVICTION_AVOIDANCE, PROGRAMME_INDICATORS,
+            CLOSURE_HAZARDS, CLOSURE_OUTCOMES, EVICTION_AVOIDANCE, DURATION, OUTCOME_MODELS,
+            REGIONAL_COMPARISON, PROGRAMME_INDICATORS,
             NEED_SUPPLY, ANNUAL_REPORT)
 
 

@@ -25,8 +25,9 @@ from dagster import (
 from assets import keys
 from assets.locking import StoreYearLock
 from assets.partitions import reporting_years
-from assets.resources import EvaluationSettings
-from pipeline import models
+from assets.resources import EvaluationSettings, PwbSettings
+from pipeline import models, outcome_models, regional
+from pipeline.duration import duration as period_duration
 from pipeline.outputs import write_json
 
 GROUP = "modellen"
@@ -113,4 +114,46 @@ def eviction_avoidance(context: AssetExecutionContext, trajectories: pl.DataFram
         "termen": len(result["terms"]), "cov_type": result["cov_type"], **_problems(result)})
 
 
-MODEL_ASSETS = [time_to_closure, closure_hazards, closure_outcomes, eviction_avoidance]
+@asset(**ASSET, name=keys.DURATION, kinds={"numpy", "json"},
+       description="Duur van het jaar zelf (periodeanalyse): elk in het jaar actief traject "
+                   "telt vanaf max(start, 1 januari) (vertraagde instap); Kaplan-Meier-mediaan "
+                   "en beperkt gemiddelde tot 730 dagen (RMST), per CAW en per startjaar.")
+def duration(context: AssetExecutionContext, trajectories: pl.DataFrame,
+             settings: PwbSettings, evaluation: EvaluationSettings) -> Output[dict]:
+    year, model = int(context.partition_key), evaluation.models()
+    result = period_duration(
+        trajectories, year, period_start=model.period_start_date(year),
+        tau=model.rmst_tau_days, conf_level=model.conf_level, conf_type=model.km_conf_type,
+        regions=evaluation.reference(settings).regions)
+    return Output(result, metadata={
+        "n": result["n"], "afsluitingen": result["events"],
+        "mediaan_dagen": result["median_days"], "rmst_dagen": result["rmst_days"],
+        "rmst_bi": str(result["rmst_ci"]), **_problems(result)})
+
+
+@asset(**ASSET, name=keys.OUTCOME_MODELS, kinds={"numpy", "json"},
+       description="Een Cox-model per afsluituitkomst (oorzaakspecifieke hazards, vertraagde "
+                   "instap) en Fine-Gray voor uithuiszetting (instroom van het jaar).")
+def outcome_models_(context: AssetExecutionContext, trajectories: pl.DataFrame,
+                    evaluation: EvaluationSettings) -> Output[dict]:
+    model = evaluation.models()
+    result = {"cause_specific": outcome_models.cause_specific(trajectories, model),
+              "fine_gray": outcome_models.fine_gray_models(trajectories, model)}
+    return Output(result, metadata={
+        f"{kind}_{outcome}_afsluitingen": block["events"]
+        for kind, blocks in result.items() for outcome, block in blocks.items()})
+
+
+@asset(**ASSET, name=keys.REGIONAL_COMPARISON, kinds={"numpy", "json"},
+       description="Eerlijke regiovergelijking: per CAW waargenomen tegen verwacht (case-mix "
+                   "zonder regio), met trechtergrenzen (95 % en 99,8 %).")
+def regional_comparison(context: AssetExecutionContext, trajectories: pl.DataFrame,
+                        evaluation: EvaluationSettings) -> Output[dict]:
+    result = regional.regional_comparison(trajectories, evaluation.models())
+    signals = [f"{outcome}:{row['caw']}:{row['signal']}" for outcome, block in result.items()
+               for row in block["per_caw"] if row["signal"]]
+    return Output(result, metadata={"signalen": MetadataValue.json(signals)})
+
+
+MODEL_ASSETS = [time_to_closure, closure_hazards, closure_outcomes, eviction_avoidance,
+                duration, outcome_models_, regional_comparison]

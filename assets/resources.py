@@ -16,7 +16,7 @@ from dagster import ConfigurableResource
 
 from pipeline import models
 from pipeline.reference import Reference, load_reference, shipped_norms, with_norms
-from pipeline.report.suppression import DEFAULT_THRESHOLD
+from pipeline.report.disclosure import DEFAULT_THRESHOLD
 from pipeline.years import CUTOFF_RULES
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -53,6 +53,10 @@ class EvaluationSettings(ConfigurableResource):
     ties: str = _MODELS.ties
     cox_strata: list[str] = list(_MODELS.cox_strata)
     cluster: str | None = _MODELS.cluster
+    fixed_effects: list[str] = list(_MODELS.fixed_effects)
+    small_sample: str = _MODELS.small_sample
+    period_start: str = _MODELS.period_start
+    rmst_tau_days: int = _MODELS.rmst_tau_days
     ph_transform: str = _MODELS.ph_transform
     profiles: list[str] = list(_MODELS.profiles)
     age_bands: list[int] = list(_MODELS.age_bands)
@@ -66,6 +70,8 @@ class EvaluationSettings(ConfigurableResource):
             references=dict(self.references), conf_level=self.conf_level,
             km_conf_type=self.km_conf_type, ties=self.ties, cox_strata=tuple(self.cox_strata),
             ph_transform=self.ph_transform, cluster=self.cluster,
+            fixed_effects=tuple(self.fixed_effects), small_sample=self.small_sample,
+            period_start=self.period_start, rmst_tau_days=self.rmst_tau_days,
             profiles=tuple(self.profiles), age_bands=tuple(self.age_bands))
 
     def reference(self, settings: PwbSettings) -> Reference:

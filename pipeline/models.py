@@ -28,6 +28,7 @@ Choices, stated once:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -87,6 +88,13 @@ class ModelSettings:
     age_bands: tuple[int, ...] = (30, 45, 60)  # lower bounds of the bands after 16-29
     curve_days: tuple[int, ...] = tuple(range(0, 721, 30))
     incidence_days: tuple[int, ...] = (90, 180, 365, 730)
+    period_start: str = "01-01"  # MM-DD: the period analysis starts on this day of year Y
+    rmst_tau_days: int = 730  # restricted mean time to closure up to this day
+
+    def period_start_date(self, year: int) -> dt.date:
+        """The period start in reporting year `year` (default 1 January)."""
+        month, day = (int(part) for part in self.period_start.split("-"))
+        return dt.date(year, month, day)
 
     def __post_init__(self) -> None:
         if not 0 < self.conf_level < 1:
@@ -97,6 +105,12 @@ class ModelSettings:
             raise ValueError(f"ties must be one of {TIES}")
         if self.ph_transform not in PH_TRANSFORMS:
             raise ValueError(f"ph_transform must be one of {PH_TRANSFORMS}")
+        try:
+            self.period_start_date(2001)  # not a leap year: 02-29 is refused too
+        except ValueError as error:
+            raise ValueError("period_start must be a day of the year as MM-DD") from error
+        if self.rmst_tau_days <= 0:
+            raise ValueError("rmst_tau_days must be positive")
         if self.small_sample not in SMALL_SAMPLE:
             raise ValueError(f"small_sample must be one of {SMALL_SAMPLE}")
         if list(self.age_bands) != sorted(set(self.age_bands)) or any(

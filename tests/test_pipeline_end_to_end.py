@@ -50,7 +50,8 @@ def test_definitions_load() -> None:
     assert {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()} == \
         {"registraties", "quarantaine", "bestandsverslag", "trajecten", "jaarrapport",
          "duur_tot_afsluiting", "afsluitingsmodel", "afsluitingsuitkomsten",
-         "uithuiszetting_vermeden", "programma_indicatoren", "nood_aanbod"}
+         "uithuiszetting_vermeden", "programma_indicatoren", "nood_aanbod",
+         "duur_van_het_jaar", "uitkomstmodellen", "regiovergelijking"}
 
 
 def test_materialisation_with_blocking_check(materialised) -> None:
