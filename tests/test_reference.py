@@ -41,3 +41,35 @@ def test_fte_in_year_counts_extra_fte_from_its_start_date() -> None:
     on_day = reference.fte_on(dt.date(2013, 1, 1)).filter(
         reference.fte_on(dt.date(2013, 1, 1))["caw"] == "OVL")
     assert on_day["extra_vte"][0] == pytest.approx(3.79 + 7.52, abs=1e-12)
+
+
+def test_registration_window_column_is_read_and_typed(tmp_path: Path) -> None:
+    (tmp_path / "caw_regios.csv").write_text(
+        "caw,naam,registratie_sinds\nOVL,Oost-Vlaanderen,2011-01-01\nBRU,Brussel,\n",
+        encoding="utf-8")
+    regions = load_reference(tmp_path).regions
+    assert regions["registratie_sinds"].to_list() == [dt.date(2011, 1, 1), None]
+    assert "registratie_sinds" not in load_reference().regions.columns  # optional
+
+    import polars as pl
+
+    from pipeline.duration import registration_window
+    from pipeline.years import trajectories
+    valid = pl.DataFrame({
+        "caw": ["OVL", "BRU"], "dossier_id": ["a", "b"],
+        "datum_start": [dt.date(2011, 3, 1), dt.date(2011, 5, 1)],
+        "datum_afsluiting": [dt.date(2011, 9, 1), dt.date(2011, 8, 1)],
+        "afsluitreden": ["verhuisd", "verhuisd"], "uithuiszetting_vermeden": ["ja", "ja"]})
+    window = {w["caw"]: w for w in registration_window(trajectories(valid, 2012), regions)}
+    assert window["OVL"] == {"caw": "OVL", "since": "2011-01-01", "source": "referentie",
+                             "first_full_year": 2011}
+    # an empty cell falls back to the region's first closure
+    assert window["BRU"]["source"] == "eerste_afsluiting"
+    assert window["BRU"]["since"] == "2011-08-01" and window["BRU"]["first_full_year"] == 2012
+
+
+def test_bad_registration_window_date_is_named(tmp_path: Path) -> None:
+    (tmp_path / "caw_regios.csv").write_text(
+        "caw,naam,registratie_sinds\nOVL,Oost-Vlaanderen,1/1/2011\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="regel 2, kolom 'registratie_sinds'"):
+        load_reference(tmp_path)

@@ -2,7 +2,8 @@
 
 A directory holds these CSV files (UTF-8, `,`):
 
-- `caw_regios.csv`     caw, naam — the region split of the circular
+- `caw_regios.csv`     caw, naam — the region split of the circular; optional
+                       registratie_sinds (ISO date: the region's registration window)
 - `extra_vte.csv`      caw, vanaf, extra_vte, budget_eur, bron — the circular's extra FTE (exact)
 - `normen.csv`         parameter, waarde, omschrijving, bron — norms and risk rates
 - `verhuurders.csv`    verhuurder_id, verhuurder_type, naam, caw, gemeente_nis, woningen,
@@ -40,6 +41,11 @@ _SCHEMAS: dict[str, dict[str, pl.DataType]] = {
                         "illustratief": pl.Boolean()},
     "personeel.csv": {"caw": pl.String(), "jaar": pl.Int64(), "basis_vte": pl.Float64(),
                       "illustratief": pl.Boolean()},
+}
+# Optional columns: read and typed when a file has them. `registratie_sinds` is the date
+# from which a region's delivery holds every trajectory (its registration window).
+_OPTIONAL: dict[str, dict[str, pl.DataType]] = {
+    "caw_regios.csv": {"registratie_sinds": pl.Date()},
 }
 
 
@@ -101,6 +107,8 @@ def _read(path: Path, name: str) -> pl.DataFrame:
     except Exception:
         raise ReferenceError(f"Referentiebestand '{path}' kan niet gelezen worden.") from None
     frame = frame.rename({c: c.strip().lower() for c in frame.columns})
+    expected = expected | {c: t for c, t in _OPTIONAL.get(name, {}).items()
+                           if c in frame.columns}
     missing = [c for c in expected if c not in frame.columns]
     if missing:
         raise ReferenceError(f"Referentiebestand '{path}': kolom(men) {', '.join(missing)} "
