@@ -27,9 +27,11 @@ counts the rows used). When no model can be fitted (e.g. no variation in the
 outcome), E falls back to the overall share times n (crude), and ``problems``
 says so.
 
-Limits: exact Poisson with Spiegelhalter's interpolation (``limits`` says so);
-for the common outcome ``vermeden`` they are conservative (the Bernoulli
-variance sum p(1 - p) is below E), see :mod:`pipeline.stats.funnel`.
+Limits (``limits`` says which): for the rare outcome ``uithuisgezet`` exact
+Poisson with Spiegelhalter's interpolation; for the common outcome ``vermeden``
+the normal limits with the binary null variance sum p(1 - p) of the region's
+rows, as the Poisson variance E would make them far too wide (see
+:mod:`pipeline.stats.funnel`).
 """
 
 from __future__ import annotations
@@ -39,12 +41,13 @@ import polars as pl
 
 from pipeline.models import ModelSettings, eviction_sample
 from pipeline.numbers import num
-from pipeline.stats.funnel import poisson_limits, signal
+from pipeline.stats.funnel import bernoulli_limits, poisson_limits, signal
 from pipeline.stats.logistic import fitted_probabilities, logistic
 
 #: results.json ``regional_comparison``: one entry per outcome, in this order
 REGIONAL_OUTCOMES = ("uithuisgezet", "vermeden")
-LIMITS = "exact Poisson, interpolated (Spiegelhalter 2005)"
+LIMITS = {"poisson": "exact Poisson, interpolated (Spiegelhalter 2005)",
+          "bernoulli": "normal, binary null variance sum p(1-p) (Spiegelhalter 2005)"}
 
 
 def regional_comparison(traj: pl.DataFrame, settings: ModelSettings | None = None) -> dict:
@@ -55,12 +58,12 @@ def regional_comparison(traj: pl.DataFrame, settings: ModelSettings | None = Non
     return {
         "uithuisgezet": compare_regions(closures, "_evicted", "uithuisgezet", settings),
         "vermeden": compare_regions(eviction_sample(traj), "eviction_avoided", "vermeden",
-                                    settings),
+                                    settings, limits="bernoulli"),
     }
 
 
 def compare_regions(sample: pl.DataFrame, column: str, outcome: str,
-                    settings: ModelSettings) -> dict:
+                    settings: ModelSettings, *, limits: str = "poisson") -> dict:
     """Observed, case-mix expected, O/E and funnel limits per CAW for a 0/1 ``column``."""
     covariates = [c for c in settings.logistic_covariates if c != "caw"]
     problems: list[str] = []
@@ -79,14 +82,19 @@ def compare_regions(sample: pl.DataFrame, column: str, outcome: str,
     per_caw = (pl.DataFrame({"caw": kept["caw"].cast(pl.String), "y": y,
                              "e": expected if y.size else np.zeros(0)})
                .group_by("caw").agg(pl.len().alias("n"), pl.col("y").sum().alias("observed"),
-                                    pl.col("e").sum().alias("expected"))
+                                    pl.col("e").sum().alias("expected"),
+                                    (pl.col("e") * (1 - pl.col("e"))).sum().alias("variance"))
                .sort("caw"))
     e = per_caw["expected"].to_numpy()
     o = per_caw["observed"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(e > 0, o / e, np.nan)
-    lo95, hi95 = poisson_limits(e, 0.95)
-    lo998, hi998 = poisson_limits(e, 0.998)
+    if limits == "poisson":
+        (lo95, hi95), (lo998, hi998) = poisson_limits(e, 0.95), poisson_limits(e, 0.998)
+    else:
+        v = per_caw["variance"].to_numpy()
+        (lo95, hi95), (lo998, hi998) = (bernoulli_limits(e, v, 0.95),
+                                        bernoulli_limits(e, v, 0.998))
     rows = []
     for i, caw in enumerate(per_caw["caw"].to_list()):
         r = None if np.isnan(ratio[i]) else float(ratio[i])
@@ -100,5 +108,5 @@ def compare_regions(sample: pl.DataFrame, column: str, outcome: str,
         if not e[i] > 0:
             problems.append(f"{caw}: expected count 0; no ratio")
     return {"outcome": outcome, "n": int(y.size), "observed": int(y.sum()),
-            "covariates": covariates, "adjusted": not crude, "limits": LIMITS,
+            "covariates": covariates, "adjusted": not crude, "limits": LIMITS[limits],
             "per_caw": rows, "problems": problems}

@@ -78,6 +78,37 @@ def test_limits_are_the_funnel_of_the_expected_count(result) -> None:
         assert r["ratio"] == pytest.approx(r["observed"] / r["expected"], rel=1e-5)
 
 
+def test_avoided_limits_use_the_binary_variance_and_hold_their_level() -> None:
+    """For the common outcome, the funnel must have the width chance gives it.
+
+    Under no regional effect, the share of region ratios outside the 95 % limits
+    should be about 5 %: with the binary variance sum p(1-p) it is; with the
+    Poisson variance E (the limits for rare outcomes) far fewer fall outside,
+    so real differences would go unseen. 40 data sets x 10 regions = 400 ratios:
+    the binomial 99 % band around 5 % is about 2.2-7.8 %, widened for the
+    estimated case mix.
+    """
+    from scipy import stats
+
+    z = stats.norm.ppf(0.975)
+    outside_bernoulli = outside_poisson = total = 0
+    for seed in range(40):
+        block = regional_comparison(closures(seed=100 + seed, per_region=300, effect=0.0),
+                                    SETTINGS)["vermeden"]
+        assert block["limits"].startswith("normal, binary")
+        for r in block["per_caw"]:
+            lo, hi = r["limits95"]
+            # 1 -+ z sqrt(V)/E with V <= E: narrower than z/sqrt(E)
+            assert hi - 1 == pytest.approx(1 - lo, abs=2e-5)  # 6 significant digits
+            assert hi - 1 < z / np.sqrt(r["expected"])
+            outside_bernoulli += not lo <= r["ratio"] <= hi
+            plo, phi = poisson_limits(r["expected"], 0.95)
+            outside_poisson += not plo[0] <= r["ratio"] <= phi[0]
+            total += 1
+    assert 0.02 <= outside_bernoulli / total <= 0.09
+    assert outside_poisson / total < 0.01
+
+
 def test_the_region_with_a_true_effect_is_signalled_the_case_mix_regions_not(result) -> None:
     rows = {r["caw"]: r for r in result["uithuisgezet"]["per_caw"]}
     assert rows["R10"]["signal"] == "hoger" and rows["R10"]["ratio"] > 1.5
