@@ -11,10 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import jinja2
-import polars as pl
 import pytest
 
-from pipeline.report import charts, i18n, suppression
+from pipeline.report import charts, disclosure, i18n
 from pipeline.report import formatting as f
 
 NB = "\u00a0"
@@ -90,90 +89,80 @@ def test_jinja_filters_follow_the_locale():
                               "0.83 (0.76–0.91)|31 December 2013|31/12/2013|€63,452|–")
 
 
-# --- suppression ------------------------------------------------------------------------
+# --- suppression (the disclosure checkpoint on single tables) ---------------------------
 
-def _cells(frame: pl.DataFrame) -> list[list]:
-    return [list(row) for row in frame.iter_rows()]
+def _decide(rows, cols, values, *, threshold=5, locale="nl", **kw):
+    """Publish one grid; (display grid with totals, share grid or None, published)."""
+    spec = disclosure.Spec("t")
+    spec.grid(rows, cols, values, **kw)
+    published = disclosure.Checkpoint(threshold).publish(spec)
+    all_rows = [*rows, disclosure.TOTAL] if kw.get("col_total", True) else list(rows)
+    all_cols = [*cols, disclosure.TOTAL] if kw.get("row_total", True) else list(cols)
+    display = [[r] + [published[(r, c)].text(lambda v: f.integer(v, locale)) for c in all_cols]
+               for r in all_rows]
+    shares = None
+    if kw.get("percent"):
+        shares = [[r] + [published[("%", r, c)].text(lambda v: f.pct(v, 1, locale))
+                         for c in all_cols] for r in all_rows]
+    return display, shares, published
 
 
 def test_primary_and_secondary_suppression_with_row_percentages():
-    counts = pl.DataFrame({"regio": ["A", "B", "C"], "vermeden": [20, 3, 15],
-                           "uithuisgezet": [6, 9, 0], "ander": [7, 8, 2]})
-    table = suppression.suppress_counts(counts, percent="row")
-    # B.vermeden=3 and C.ander=2 are small (primary). Row B then has one hidden cell, so its
-    # smallest other cell (ander 8) goes too; row C's smallest non-zero cell is vermeden 15
-    # (the 0 is not chosen). Columns vermeden and ander then hold two hidden cells each.
-    assert _cells(table.display) == [
-        ["A", "20", "6", "7", "33"],
-        ["B", "<5", "9", "x", "20"],
-        ["C", "x", "0", "<5", "17"],
-        ["Totaal", "38", "15", "17", "70"],
-    ]
-    assert _cells(table.mask) == [
-        ["A", False, False, False, False],
-        ["B", True, False, True, False],
-        ["C", True, False, True, False],
-        ["Totaal", False, False, False, False],
-    ]
-    assert [row[1:] for row in _cells(table.primary)] == [
-        [False] * 4, [True, False, False, False], [False, False, True, False], [False] * 4]
-    assert _cells(table.percent) == [
+    display, shares, published = _decide(["A", "B", "C"], ["v", "u", "a"],
+                                         [[20, 6, 7], [3, 9, 8], [15, 0, 2]], percent="row")
+    # B.v=3 and C.a=2 are small (primary). Row B then has one hidden cell, so its smallest
+    # other cell (a 8) goes too; row C's smallest non-zero cell is v 15 (the 0 is not
+    # chosen). Columns v and a then hold two hidden cells each, and the exact check finds
+    # B.v anywhere in 1..11 and C.a in 0..10: nothing more to hide.
+    assert display == [["A", "20", "6", "7", "33"], ["B", "<5", "9", "x", "20"],
+                       ["C", "x", "0", "<5", "17"], ["Totaal", "38", "15", "17", "70"]]
+    assert published[("B", "v")].status is disclosure.Status.PRIMARY
+    assert published[("B", "a")].status is disclosure.Status.SECONDARY
+    assert published[("B", "a")].value is None and published[("A", "v")].value == 20
+    # a share is hidden with its count, marked '<5' where the count is small itself
+    assert shares == [
         ["A", f"60,6{NB}%", f"18,2{NB}%", f"21,2{NB}%", f"100,0{NB}%"],
-        ["B", "x", f"45,0{NB}%", "x", f"100,0{NB}%"],
-        ["C", "x", f"0,0{NB}%", "x", f"100,0{NB}%"],
+        ["B", "<5", f"45,0{NB}%", "x", f"100,0{NB}%"],
+        ["C", "x", f"0,0{NB}%", "<5", f"100,0{NB}%"],
         ["Totaal", f"54,3{NB}%", f"21,4{NB}%", f"24,3{NB}%", f"100,0{NB}%"],
     ]
-    assert table.note().startswith("<5: minder dan 5, niet gepubliceerd; x: ")
+    assert published.note().startswith("<5: minder dan 5, niet gepubliceerd; x: ")
 
 
 def test_secondary_suppression_cascades_until_stable():
-    counts = pl.DataFrame({"rij": ["A", "B", "C"], "p": [3, 9, 12], "q": [7, 30, 25],
-                           "r": [20, 40, 60]})
-    table = suppression.suppress_counts(counts)
-    # Pass 1: A.p primary -> row A hides A.q (7); column p hides B.p (9), column q hides
-    # C.q (25). Pass 2: rows B and C now hold one hidden cell each -> B.q (30 < 40) and
-    # C.p (12 < 60). Pass 3 changes nothing. A single pass would have published B.q and C.p.
-    assert _cells(table.display) == [
-        ["A", "<5", "x", "20", "30"],
-        ["B", "x", "x", "40", "79"],
-        ["C", "x", "x", "60", "97"],
-        ["Totaal", "24", "62", "120", "206"],
-    ]
-    assert sum(row.count(True) for row in _cells(table.primary)) == 1
+    display, _, _ = _decide(["A", "B", "C"], ["p", "q", "r"],
+                            [[3, 7, 20], [9, 30, 40], [12, 25, 60]])
+    # A.p primary -> row A hides A.q (7); column p hides B.p (9), column q hides C.q (25);
+    # then rows B and C hold one hidden cell each -> B.q (30 < 40) and C.p (12 < 60).
+    assert display == [["A", "<5", "x", "20", "30"], ["B", "x", "x", "40", "79"],
+                       ["C", "x", "x", "60", "97"], ["Totaal", "24", "62", "120", "206"]]
 
 
 def test_a_small_row_total_is_protected_through_the_totals_column():
-    counts = pl.DataFrame({"rij": ["A", "B", "C"], "p": [1, 10, 15], "q": [2, 20, 25]})
-    table = suppression.suppress_counts(counts)
-    # A's total 3 is small; grand total minus the other row totals would reveal it, so the
-    # smallest other row total (B, 30) is hidden, and with it B's cells (columns p and q).
-    assert _cells(table.display) == [
-        ["A", "<5", "<5", "<5"],
-        ["B", "x", "x", "x"],
-        ["C", "15", "25", "40"],
-        ["Totaal", "26", "47", "73"],
-    ]
+    display, _, _ = _decide(["A", "B", "C"], ["p", "q"], [[1, 2], [10, 20], [15, 25]])
+    # A's total 3 is small. Hiding B.p and B.q (the line rule) still leaves A.p + A.q =
+    # 73 - 30 - 40 = 3: the exact check finds the group of 3, and only hiding B's total
+    # (no single cell of C does) leaves A's total anywhere in 0..33.
+    assert display == [["A", "<5", "<5", "<5"], ["B", "x", "x", "x"],
+                       ["C", "15", "25", "40"], ["Totaal", "26", "47", "73"]]
 
 
 def test_threshold_is_a_setting_and_zero_is_published():
-    counts = pl.DataFrame({"k": ["a", "b", "c"], "n": [2, 3, 0]})
-    table = suppression.suppress_counts(counts, threshold=3, row_total=False, locale="en",
-                                        total_label="Total")
-    assert _cells(table.display) == [["a", "<3"], ["b", "x"], ["c", "0"], ["Total", "5"]]
-    plain = suppression.suppress_counts(counts, threshold=1, row_total=False)
-    assert not plain.any_suppressed and plain.note() == ""
+    display, _, _ = _decide(["a", "b", "c"], ["n"], [[2], [3], [0]], threshold=3,
+                            row_total=False, locale="en")
+    assert display == [["a", "<3"], ["b", "x"], ["c", "0"], ["Totaal", "5"]]
+    _, _, plain = _decide(["a", "b", "c"], ["n"], [[2], [3], [0]], threshold=1,
+                          row_total=False)
+    assert not plain.any_hidden and plain.note() == ""
 
 
 def test_suppression_refuses_bad_input():
     with pytest.raises(ValueError):
-        suppression.suppress_counts(pl.DataFrame({"k": ["a"], "n": [-1]}))
+        _decide(["a"], ["n"], [[-1]])
     with pytest.raises(ValueError):
-        suppression.suppress_counts(pl.DataFrame({"k": ["a", "b"], "n": [1, None]}))
+        _decide(["a"], ["n"], [[10]], row_total=False, percent="row")
     with pytest.raises(ValueError):
-        suppression.suppress_counts(pl.DataFrame({"k": ["a"], "n": [1.5]}))
-    with pytest.raises(ValueError):
-        suppression.suppress_counts(pl.DataFrame({"k": ["a"], "n": [10]}), row_total=False,
-                                    percent="row")
+        disclosure.Checkpoint(0)
 
 
 # --- charts -----------------------------------------------------------------------------
@@ -197,7 +186,20 @@ TERMS = [{"term": "(Intercept)", "or": 2.7, "or_ci": [1.5, 4.9], "p": 0.0006},
 COX = [{"term": "verhuurder_type[SVK]", "hr": 0.832505, "hr_ci": [0.759929, 0.912013],
         "p": 8.18e-05}, {"term": "gezinstype[andere]", "hr": 0.987, "hr_ci": [0.82, 1.18],
                          "p": 0.889}]
-BAR = (["alleenstaand", "eenoudergezin", "andere", "klein"], [120, 60, 30, 3])
+BAR_LABELS = ["alleenstaand", "eenoudergezin", "andere", "klein"]
+
+
+def _bar(counts, **kw):
+    """A bar chart of published cells: the distribution decided by the checkpoint."""
+    spec = disclosure.Spec("bar")
+    spec.grid(BAR_LABELS, ["n"], [[n] for n in counts], row_total=False, percent="col")
+    cells = disclosure.Checkpoint().publish(spec)
+    return charts.bar_chart(BAR_LABELS, [cells[(k, "n")] for k in BAR_LABELS],
+                            [cells[("%", k, "n")] for k in BAR_LABELS],
+                            total=cells[(disclosure.TOTAL, "n")], **kw)
+
+
+BAR = [120, 60, 30, 3]
 
 
 def _all_charts(translate=None, locale="nl", shift=0.0):
@@ -212,7 +214,7 @@ def _all_charts(translate=None, locale="nl", shift=0.0):
         "forest_or": charts.forest_plot(TERMS, measure="or", locale=locale,
                                         translate=translate),
         "forest_hr": charts.forest_plot(COX, locale=locale, translate=translate),
-        "bar": charts.bar_chart(*BAR, locale=locale, translate=translate),
+        "bar": _bar(BAR, locale=locale, translate=translate),
     }
 
 
@@ -226,7 +228,7 @@ def test_svg_is_deterministic_and_follows_the_data(rendered):
     assert {k: c.svg for k, c in again.items()} == {k: c.svg for k, c in rendered.items()}
     assert charts.km_chart({**KM, "survival": [1.0, 0.9, 0.8, 0.7, 0.6]}).svg != \
         rendered["km"].svg
-    assert charts.bar_chart(BAR[0], [120, 60, 31, 3]).svg != rendered["bar"].svg
+    assert _bar([120, 60, 31, 3]).svg != rendered["bar"].svg
 
 
 def test_svg_is_inline_safe_valid_xml_without_external_resources(rendered):
@@ -271,7 +273,7 @@ def test_bar_chart_never_shows_what_the_table_hides(rendered):
     bar = rendered["bar"]
     assert bar.table.rows == [["alleenstaand", "120", f"56,3{NB}%"],
                               ["eenoudergezin", "60", f"28,2{NB}%"],
-                              ["andere", "x", "x"], ["klein", "<5", "x"],
+                              ["andere", "x", "x"], ["klein", "<5", "<5"],
                               ["Totaal", "213", f"100,0{NB}%"]]
     assert "&lt;5" in bar.svg and ">x<" in bar.svg.replace("\n", "").replace(" ", "")
     assert "14,1" not in bar.svg and "1,4" not in bar.svg  # 30/213 and 3/213 stay hidden
@@ -333,7 +335,7 @@ def test_english_render_falls_back_to_dutch_and_reports_it():
 def test_python_side_notes_translate_and_escape():
     env = jinja2.Environment(autoescape=True)
     i18n.install(env, "en")
-    table = suppression.suppress_counts(pl.DataFrame({"k": ["a", "b"], "n": [2, 30]}))
+    _, _, table = _decide(["a", "b"], ["n"], [[2], [30]])
     html = env.from_string("{{ t.note(translate) }}").render(t=table)
     assert html.startswith("&lt;5: fewer than 5, not published; x: not published")
 
@@ -345,6 +347,6 @@ def test_catalogue_is_tidy_and_complete_for_the_report_templates():
     for key, value in catalogue.items():  # placeholders survive translation
         english = " ".join(value) if isinstance(value, list) else value
         assert set(re.findall(r"%\(\w+\)", key)) == set(re.findall(r"%\(\w+\)", english)), key
-    assert i18n.missing_messages([suppression.NOTE, suppression.TOTAL]) == []
+    assert i18n.missing_messages([disclosure.NOTE, disclosure.TOTAL]) == []
     for template in sorted(TEMPLATES.glob("*.j2")):
         assert i18n.missing_translations(template.read_text(encoding="utf-8")) == [], template

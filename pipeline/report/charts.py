@@ -25,13 +25,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
 import matplotlib as mpl
-import polars as pl
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from pipeline.report import formatting as fmt
-from pipeline.report.suppression import DEFAULT_THRESHOLD, suppress_counts
+from pipeline.report.disclosure import Cell
 
 Translate = Callable[[str], str]
 
@@ -289,36 +288,35 @@ def forest_plot(terms: Sequence[Mapping[str, Any]], *, measure: Literal["hr", "o
 
 
 @_styled
-def bar_chart(labels: Sequence[str], counts: Sequence[int], *, percent: bool = True,
-              threshold: int = DEFAULT_THRESHOLD, locale: str = "nl",
+def bar_chart(labels: Sequence[str], counts: Sequence[Cell], shares: Sequence[Cell], *,
+              total: Cell | None = None, percent: bool = True, locale: str = "nl",
               translate: Translate | None = None, alt: str = "",
               chart_id: str | None = None) -> Chart:
-    """A distribution as horizontal bars, first category at the top, with suppression.
+    """A distribution as horizontal bars, first category at the top.
 
-    The counts go through ``suppress_counts`` (one column, published total), so a bar
-    never shows what the table hides: suppressed categories get no bar, only their mark
-    (``<5`` or ``x``). Bars show shares of the total (``percent``) or counts.
+    Drawing only: ``counts`` and ``shares`` are cells the disclosure checkpoint already
+    decided (``pipeline.report.disclosure``), so a bar never shows what the table hides:
+    a hidden category gets no bar, only its mark (``<5`` or ``x``). Bars show the shares
+    (``percent``) or the counts.
     """
     t = translate or _identity
-    frame = pl.DataFrame({"label": [str(v) for v in labels], "n": list(counts)},
-                         schema={"label": pl.String, "n": pl.Int64})
-    table = suppress_counts(frame, threshold=threshold, row_total=False, percent="col",
-                            locale=locale, total_label=t("Totaal"))
-    hidden = table.mask["n"].to_list()
-    shown = table.display["n"].to_list()
-    shares = table.percent["n"].to_list()
-    total = sum(counts)
+
+    def count_text(cell: Cell) -> str:
+        return cell.text(lambda v: fmt.integer(v, locale))
+
+    def share_text(cell: Cell) -> str:
+        return cell.text(lambda v: fmt.pct(v, 1, locale))
+
     fig = _figure(height=0.9 + 0.28 * max(len(labels), 1))
     ax = fig.add_subplot()
     ys = list(range(len(labels) - 1, -1, -1))
-    values = [0 if h else (n / total if percent and total else n)
-              for n, h in zip(counts, hidden[:-1], strict=True)]
+    values = [(s.value or 0.0) if percent else (c.value or 0)
+              for c, s in zip(counts, shares, strict=True)]
     ax.barh(ys, values, color=PALETTE[0], height=0.65)
     top = max(values, default=0) or 1
-    for y, v, h, n_text, p_text in zip(ys, values, hidden, shown, shares, strict=False):
-        # zip stops before the appended Totaal row
-        ax.text(v + top * 0.01, y, n_text if h else (p_text if percent else n_text),
-                va="center", ha="left", fontsize=8, color="#333333")
+    for y, v, c, s in zip(ys, values, counts, shares, strict=True):
+        text = count_text(c) if c.hidden else (share_text(s) if percent else count_text(c))
+        ax.text(v + top * 0.01, y, text, va="center", ha="left", fontsize=8, color="#333333")
     ax.set_yticks(ys, list(labels))
     ax.set_xlim(0, top * 1.15)
     if percent:
@@ -327,5 +325,9 @@ def bar_chart(labels: Sequence[str], counts: Sequence[int], *, percent: bool = T
         _days_axis(ax.xaxis, locale)
     ax.set_xlabel(t("Aandeel") if percent else t("Aantal"))
     columns = [t("Categorie"), t("Aantal"), t("Aandeel")]
-    rows = [list(r) for r in zip(table.display["label"].to_list(), shown, shares, strict=True)]
+    rows = [[str(label), count_text(c), share_text(s)]
+            for label, c, s in zip(labels, counts, shares, strict=True)]
+    if total is not None:
+        rows.append([t("Totaal"), count_text(total), fmt.pct(1.0, 1, locale)
+                     if total.published and total.value else "–"])
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))

@@ -1,9 +1,10 @@
 """The yearly report as view-models: numbered chapters, sections, tables and figures.
 
 Why a layer between results.json and the template: the report's numbers need logic that
-does not belong in Jinja. Disclosure control of every published count table
-(``suppression.suppress_counts``, threshold a setting); hiding every share, interval or
-median that rests on a hidden count, in tables and in the prose alike; numbering tables
+does not belong in Jinja. Every count of households is published through one disclosure
+checkpoint (``disclosure.Checkpoint``, threshold a setting): tables, the prose's numbers,
+key figures and charts read the cells it decided, and ``build`` ends with its audit, which
+raises when a hidden count follows from what is published; numbering tables
 and figures per chapter ("Tabel 3.1", "Figuur 4.2") so that text can refer to them; and
 the direction- and significance-aware sentences of the conclusions. The template keeps
 the fixed prose and the layout: it walks ``Report.chapters`` and renders each block.
@@ -14,8 +15,9 @@ Conventions:
   language's gettext, ``i18n.Translator``) or is marked with ``N_`` where it is defined
   and translated where it is shown; tests/test_report.py scans this module for both and
   demands an English entry for each.
-* Counts of households (trajectories, registration rows) are always suppressed: ``<5``
-  for a small cell, ``x`` for a cell hidden so that it cannot be derived from a total.
+* Counts of households (trajectories, registration rows) go through the checkpoint:
+  ``<5`` for a small cell, ``x`` for a cell hidden so that it cannot be derived. A count
+  shown in several places names one ``fact`` ("counts.closed") so it has one status.
   Counts of landlords, dwellings and FTE describe no household and are not suppressed.
 * "Significant" is said only where p < ``ALPHA`` (0.05); every estimate is given with
   its confidence interval.
@@ -30,12 +32,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import polars as pl
 from markupsafe import Markup
 
-from pipeline.report import charts
+from pipeline.report import charts, disclosure
 from pipeline.report import formatting as fmt
-from pipeline.report.suppression import DEFAULT_THRESHOLD, SECONDARY, suppress_counts
+from pipeline.report.disclosure import DEFAULT_THRESHOLD, SECONDARY, TOTAL
 
 ALPHA = 0.05
 SOURCE = "Bron: registratie preventieve woonbegeleiding, bewerking pwb."  # in the catalogue
@@ -224,6 +225,7 @@ class Report:
     threshold: int
     lang: str
     norm_words: dict[str, str] = field(default_factory=dict)
+    checkpoint: disclosure.Checkpoint | None = None
 
     @property
     def all_chapters(self) -> list[Chapter]:
@@ -238,53 +240,45 @@ class Report:
         return [b for c in self.all_chapters for b in c.blocks() if isinstance(b, Figure)]
 
 
-# --------------------------------------------------------------------------- suppression
+# --------------------------------------------------------------------------- published counts
 
 
-class Grid:
-    """A suppressed count table addressed by (row, column) position.
+class Counts:
+    """Positional reading of one published grid: rows are the given labels, then the total
+    row when ``col_total``; columns the count columns, then the row total (index -1) when
+    ``row_total``. It decides nothing: every cell comes from the disclosure checkpoint."""
 
-    Rows are the given labels, then the total row when ``col_total``; columns are the
-    count columns, then the row total when ``row_total`` (index -1).
-    """
+    def __init__(self, published: disclosure.Published, n_rows: int, n_cols: int, *,
+                 row_total: bool, col_total: bool, locale: str) -> None:
+        self.published = published
+        self.rows: list[Any] = [*range(n_rows), *([TOTAL] if col_total else [])]
+        self.cols: list[Any] = [*range(n_cols), *([TOTAL] if row_total else [])]
+        self.locale = locale
 
-    def __init__(self, labels: Sequence[str], columns: Sequence[Sequence[int]], *,
-                 threshold: int, locale: str, row_total: bool = True, col_total: bool = True,
-                 percent: str | None = None, total_label: str = "Totaal") -> None:
-        data: dict[str, Any] = {"label": [str(v) for v in labels]}
-        for j, values in enumerate(columns):
-            data[f"c{j}"] = [int(v or 0) for v in values]
-        frame = pl.DataFrame(data, schema_overrides={f"c{j}": pl.Int64
-                                                     for j in range(len(columns))})
-        self.table = suppress_counts(frame, label_columns=["label"], threshold=threshold,
-                                     row_total=row_total, col_total=col_total,
-                                     percent=percent, locale=locale,  # type: ignore[arg-type]
-                                     total_label=total_label)
-        self._display = [list(r)[1:] for r in self.table.display.iter_rows()]
-        self._mask = [list(r)[1:] for r in self.table.mask.iter_rows()]
-        self._primary = [list(r)[1:] for r in self.table.primary.iter_rows()]
-        self._percent = ([list(r)[1:] for r in self.table.percent.iter_rows()]
-                         if self.table.percent is not None else None)
-        self.threshold = threshold
+    def cell(self, i: int, j: int) -> disclosure.Cell:
+        return self.published[(self.rows[i], self.cols[j])]
+
+    def share_cell(self, i: int, j: int) -> disclosure.Cell:
+        return self.published[("%", self.rows[i], self.cols[j])]
 
     def count(self, i: int, j: int) -> str:
-        return self._display[i][j]
+        return self.cell(i, j).text(lambda v: fmt.integer(v, self.locale))
 
     def hidden(self, i: int, j: int) -> bool:
-        return bool(self._mask[i][j])
+        return self.cell(i, j).hidden
 
     def share(self, i: int, j: int) -> str:
         """The percentage ('x' where it rests on a hidden count)."""
-        assert self._percent is not None
-        return self._percent[i][j]
+        cell = self.share_cell(i, j)
+        return fmt.pct(cell.raw, 1, self.locale) if cell.published else HIDDEN
 
     def mark_share(self, i: int, j: int) -> str:
         """The percentage, or '<5' where its count is small itself (tables of percentages
         only, so that a reader still sees which cells are small)."""
-        return self._display[i][j] if self._primary[i][j] else self.share(i, j)
+        return self.share_cell(i, j).text(lambda v: fmt.pct(v, 1, self.locale))
 
     def note(self, translate: Translate) -> str:
-        return self.table.note(translate)
+        return self.published.note(translate)
 
 
 # --------------------------------------------------------------------------- the builder
@@ -310,8 +304,7 @@ class Builder:
     def __init__(self, results: Mapping[str, Any], profile: Mapping[str, Any] | None, *,
                  translate: Translate, lang: str = "nl", threshold: int = DEFAULT_THRESHOLD,
                  software: Mapping[str, str] | None = None) -> None:
-        if threshold < 1:
-            raise ValueError("de drempel voor kleine aantallen moet minstens 1 zijn")
+        self.ck = disclosure.Checkpoint(threshold)
         self.r = results
         self.p = profile
         self.t = translate
@@ -366,19 +359,19 @@ class Builder:
             return self.pct(est)
         return f"{self.pct(est)} ({self.dec(lo * 100)}–{self.dec(hi * 100)})"
 
-    def small(self, n: Any) -> str:
-        """One count on its own: '<5' when small."""
+    def count(self, fact: str, n: Any) -> str:
+        """One count of households on its own, as the checkpoint publishes it."""
         if n is None:
             return fmt.MISSING
-        return f"<{self.threshold}" if 0 < int(n) < self.threshold else self.num(n)
+        return self.ck.count(fact, n).text(self.num)
 
-    def is_small(self, n: Any) -> bool:
-        return n is not None and 0 < int(n) < self.threshold
-
-    def too_few(self, n: Any) -> bool:
-        """Fewer trajectories than the threshold: a median, curve or mean would show
-        individual households, and a model would say nothing."""
-        return n is None or int(n) < self.threshold
+    def enough(self, fact: str, n: Any) -> bool:
+        """A median, curve, mean or model on these trajectories may be published: their
+        count is published and at least the threshold (fewer would describe households)."""
+        if n is None:
+            return False
+        cell = self.ck.count(fact, n)
+        return cell.published and int(n) >= self.threshold
 
     @staticmethod
     def estimated(terms: Sequence[Mapping[str, Any]]) -> bool:
@@ -422,22 +415,23 @@ class Builder:
             return code.replace("-", "–")
         return self.t(LEVELS[code]) if code in LEVELS else code
 
-    def n_line(self, n: Any, unit: str, *, plain: bool = False, **values: Any) -> str:
+    def n_line(self, n: Any, unit: str, *, fact: str | None = None, **values: Any) -> str:
         """'n = 2.700 actieve trajecten' (``unit`` is a message with %(n)s).
 
-        Counts of households are suppressed when small; ``plain`` counts (files, regions,
-        landlords) are not.
+        A count of households names its ``fact`` and is published through the checkpoint;
+        counts without a fact (files, regions, landlords) describe no household.
         """
-        return self.t(unit) % {"n": self.num(n) if plain else self.small(n), **values}
+        return self.t(unit) % {"n": self.num(n) if fact is None else self.count(fact, n),
+                               **values}
 
     # ---- blocks
 
     def table(self, key: str, title: str, columns: list[str], rows: list[list[str]], *,
-              n: str = "", notes: Iterable[str] = (), grids: Iterable[Grid] = (),
+              n: str = "", notes: Iterable[str] = (), grids: Iterable[Counts] = (),
               source: str | None = None, numeric: list[bool] | None = None,
               total_rows: int = 0, shares: bool = False) -> Table:
         """A numbered table; ``grids`` add the suppression legend, ``shares`` that its
-        percentage cells may carry the small-count mark (Grid.mark_share)."""
+        percentage cells may carry the small-count mark (Counts.mark_share)."""
         notes = [x for x in notes if x]
         for grid in grids:
             note = grid.note(self.t)
@@ -464,9 +458,38 @@ class Builder:
     def para(self, text: str) -> Text:
         return Text("alinea", {"text": text})
 
-    def grid(self, labels: Sequence[str], columns: Sequence[Sequence[int]], **kw: Any) -> Grid:
-        return Grid(labels, columns, threshold=self.threshold, locale=self.lang,
-                    total_label=self.t("Totaal"), **kw)
+    def grid(self, key: str, labels: Sequence[str], columns: Sequence[Sequence[int]], *,
+             row_total: bool = True, col_total: bool = True, percent: str | None = None,
+             facts: Mapping[tuple[int, int], str | None] | None = None,
+             extra: Callable[[disclosure.Spec], None] | None = None) -> Counts:
+        """Publish a grid of counts (``columns[j][i]``) through the checkpoint. ``facts``
+        names counts shared with other tables by position (totals at index len); a name
+        whose registered value differs is left unlinked. ``extra`` declares numbers
+        derived from the grid (sums, shares) before it is decided."""
+        spec = disclosure.Spec(key)
+        n_rows, n_cols = len(labels), len(columns)
+        named: dict[Any, str] = {}
+        for (i, j), name in (facts or {}).items():
+            r = TOTAL if i == n_rows else i
+            c = TOTAL if j == n_cols else j
+            values = [[int(v or 0) for v in col] for col in columns]
+            if r == TOTAL and c == TOTAL:
+                value = sum(map(sum, values))
+            elif r == TOTAL:
+                value = sum(values[c])
+            elif c == TOTAL:
+                value = sum(col[r] for col in values)
+            else:
+                value = values[c][r]
+            if name and (linked := self.ck.fact(name, value)):
+                named[(r, c)] = linked
+        spec.grid(list(range(n_rows)), list(range(n_cols)),
+                  [[int(columns[j][i] or 0) for j in range(n_cols)] for i in range(n_rows)],
+                  row_total=row_total, col_total=col_total, percent=percent, facts=named)
+        if extra is not None:
+            extra(spec)
+        return Counts(self.ck.publish(spec), n_rows, n_cols, row_total=row_total,
+                      col_total=col_total, locale=self.lang)
 
     # ---- the report
 
@@ -487,9 +510,12 @@ class Builder:
         refs = self.number(chapters, appendices)
         chapters[-1].sections = self.chapter_conclusions(refs)
         self.number(chapters, appendices)  # the conclusions add sections, not tables
+        key_figures = self.key_figures()
+        self.ck.verify()  # the audit: no hidden count follows from what is published
         return Report(chapters=chapters, appendices=appendices,
-                      key_figures=self.key_figures(), refs=refs, anchors=dict(self.anchors),
-                      threshold=self.threshold, lang=self.lang, norm_words=self.norm_words)
+                      key_figures=key_figures, refs=refs, anchors=dict(self.anchors),
+                      threshold=self.threshold, lang=self.lang, norm_words=self.norm_words,
+                      checkpoint=self.ck)
 
     def number(self, chapters: list[Chapter], appendices: Chapter) -> dict[str, str]:
         """Number chapters, sections, tables and figures; return {block key: label}."""
@@ -526,20 +552,21 @@ class Builder:
     # ---- key figures (first page)
 
     def key_figures(self) -> list[tuple[str, str]]:
+        """The first page's figures: every one read from a published cell (the same cell
+        as in its table), so a key figure is hidden whenever its table hides it."""
         counts = self.r.get("counts", {})
         overall = _get(self.r, "indicators", "overall", default={})
         tc = self.r.get("time_to_closure", {})
         need = _get(self.r, "need_supply", "overall", default={})
-        ev_n, ev_yes = overall.get("eviction_n"), overall.get("eviction_avoided")
-        rate = HIDDEN if self.is_small(ev_yes) or self.is_small(
-            (ev_n or 0) - (ev_yes or 0)) else self.pct(overall.get("eviction_avoided_rate"))
-        median = HIDDEN if self.too_few(tc.get("n")) else self.t("%(d)s dagen") % {
-            "d": self.num(tc.get("median_days"))}
-        clients = HIDDEN if self.is_small(overall.get("active")) else self.dec(
-            overall.get("clients_per_fte"))
+        avoided = getattr(self, "avoided", None)
+        rate = avoided["cell"].text(self.pct) if avoided else fmt.MISSING
+        median = (self.t("%(d)s dagen") % {"d": self.num(tc.get("median_days"))}
+                  if self.enough("counts.active", tc.get("n")) else HIDDEN)
+        active = self.active_grid().cell(len(self.per_caw()), 0)
+        clients = active.text(lambda _: self.dec(overall.get("clients_per_fte")))
         return [
-            (self.t("Actieve trajecten"), self.small(counts.get("active"))),
-            (self.t("Afgesloten trajecten"), self.small(counts.get("closed"))),
+            (self.t("Actieve trajecten"), self.count("counts.active", counts.get("active"))),
+            (self.t("Afgesloten trajecten"), self.count("counts.closed", counts.get("closed"))),
             (self.t("Uithuiszetting vermeden"), rate),
             (self.t("Mediane duur tot afsluiting"), median),
             (self.t("Cliënten per VTE (norm %(clients_norm)s)") % self.norm_words, clients),
@@ -609,7 +636,7 @@ class Builder:
             [self.t("Code"), self.t("CAW-regio")],
             [[code, self.region(code)] for code in self.region_codes],
             numeric=[False, False],
-            n=self.n_line(len(self.region_codes), N_("n = %(n)s regio's"), plain=True),
+            n=self.n_line(len(self.region_codes), N_("n = %(n)s regio's")),
             source=N_("Bron: referentiegegevens van pwb (caw_regios.csv)."))
         data = _get(self.r, "data", default={})
         rows = []
@@ -623,7 +650,7 @@ class Builder:
             "referentie", self.t("Gebruikte referentiegegevens en hun herkomst"),
             [self.t("Bestand"), self.t("Herkomst"), self.t("Illustratief")], rows,
             numeric=[False, False, False],
-            n=self.n_line(len(rows), N_("n = %(n)s bestanden"), plain=True),
+            n=self.n_line(len(rows), N_("n = %(n)s bestanden")),
             source=N_("Bron: referentiegegevens van pwb."))
         return [Text("methode_bronnen", {"synthetic": bool(data.get("synthetic")),
                                          "illustrative": bool(data.get("illustrative_reference"))}),
@@ -633,9 +660,12 @@ class Builder:
         counts = self.r.get("counts", {})
         validation = self.r.get("validation", {})
         files = validation.get("files", [])
-        accounting = self.grid([self.t("Geldige rijen"), self.t("Rijen in quarantaine")],
+        accounting = self.grid("boekhouding", ["valid", "quarantined"],
                                [[counts.get("rows_valid", 0), counts.get("rows_quarantined", 0)]],
-                               row_total=False, percent="col")
+                               row_total=False, percent="col",
+                               facts={(0, 0): "counts.rows_valid",
+                                      (1, 0): "counts.rows_quarantined",
+                                      (2, 0): "counts.rows_in"})
         rows = [[self.t("Geldige rijen"), accounting.count(0, 0), accounting.share(0, 0)],
                 [self.t("Rijen in quarantaine"), accounting.count(1, 0), accounting.share(1, 0)],
                 [self.t("Rijen in"), accounting.count(2, 0), accounting.share(2, 0)]]
@@ -645,23 +675,26 @@ class Builder:
                 "rows_in": accounting.count(2, 0), "valid": accounting.count(0, 0),
                 "quarantined": accounting.count(1, 0), "files": self.num(len(files)),
                 "rejected": self.num(len(rejected)),
-                "unknown_landlord": self.small(_get(validation, "unknown_to_reference",
-                                                    "verhuurder_id", default=0)),
-                "unknown_nis": self.small(_get(validation, "unknown_to_reference",
-                                               "gemeente_nis", default=0))}),
+                "unknown_landlord": self.count("validation.unknown_landlord", _get(
+                    validation, "unknown_to_reference", "verhuurder_id", default=0)),
+                "unknown_nis": self.count("validation.unknown_nis", _get(
+                    validation, "unknown_to_reference", "gemeente_nis", default=0))}),
             self.table("boekhouding", self.t("Boekhouding van de aangeleverde rijen"),
                        [self.t("Rijen"), self.t("Aantal"), self.t("Aandeel")], rows,
                        grids=[accounting], total_rows=1,
-                       n=self.n_line(len(files), N_("n = %(n)s aangeleverde bestanden"),
-                                     plain=True),
+                       n=self.n_line(len(files), N_("n = %(n)s aangeleverde bestanden")),
                        notes=[self.t("Rijen van geweigerde bestanden worden niet gelezen en "
                                      "tellen niet mee.")]),
         ]
         if self.p is not None:
             per_region = self.p["validation"]["per_region"]
-            grid = self.grid([row["caw"] for row in per_region],
+            last = len(per_region)
+            grid = self.grid("validatie_regio", [row["caw"] for row in per_region],
                              [[row["valid"] for row in per_region],
-                              [row["quarantined"] for row in per_region]], percent="row")
+                              [row["quarantined"] for row in per_region]], percent="row",
+                             facts={(last, 0): "counts.rows_valid",
+                                    (last, 1): "counts.rows_quarantined",
+                                    (last, 2): "counts.rows_in"})
             table_rows = [[self.region(row["caw"]), grid.count(i, 0), grid.count(i, 1),
                            grid.count(i, 2), grid.share(i, 1)]
                           for i, row in enumerate(per_region)]
@@ -673,22 +706,24 @@ class Builder:
                 [self.t("CAW-regio"), self.t("Geldig"), self.t("Quarantaine"),
                  self.t("Rijen in"), self.t("Aandeel in quarantaine")], table_rows,
                 grids=[grid], total_rows=1,
-                n=self.n_line(counts.get("rows_in"), N_("n = %(n)s rijen")),
+                n=self.n_line(counts.get("rows_in"), N_("n = %(n)s rijen"),
+                              fact="counts.rows_in"),
                 notes=[self.t("Een rij in quarantaine telt bij de regio die ze vermeldt; een "
                               "ontbrekende of onbekende regiocode staat onder 'Onbekende of "
                               "ongeldige regio'.")]))
         rules = validation.get("rules_broken") or {}
         if rules:
             names = list(rules)
-            grid = self.grid(names, [[rules[k] for k in names]], row_total=False,
-                             col_total=False)
+            grid = self.grid("validatie_regels", names, [[rules[k] for k in names]],
+                             row_total=False, col_total=False)
             blocks.append(self.table(
                 "validatie_regels", self.t("Rijen in quarantaine per gebroken regel"),
                 [self.t("Regel"), self.t("Betekenis"), self.t("Rijen")],
                 [[name, self.rule(name), grid.count(i, 0)] for i, name in enumerate(names)],
                 numeric=[False, False, True], grids=[grid],
                 n=self.n_line(counts.get("rows_quarantined"),
-                              N_("n = %(n)s rijen in quarantaine")),
+                              N_("n = %(n)s rijen in quarantaine"),
+                              fact="counts.rows_quarantined"),
                 notes=[self.t("Een rij die meer dan één regel breekt, telt bij elke regel; "
                               "de kolommen tellen daarom niet op tot het aantal rijen in "
                               "quarantaine.")]))
@@ -698,7 +733,7 @@ class Builder:
                 [self.t("Bestand"), self.t("Reden")],
                 [[f["bestand"], self.file_rule(f.get("regel"))] for f in rejected],
                 numeric=[False, False],
-                n=self.n_line(len(rejected), N_("n = %(n)s geweigerde bestanden"), plain=True),
+                n=self.n_line(len(rejected), N_("n = %(n)s geweigerde bestanden")),
                 notes=[self.t("Van een geweigerd bestand wordt niets bewaard; de CAW kreeg een "
                               "melding met bestand, kolom en regel.")]))
         return blocks
@@ -717,21 +752,26 @@ class Builder:
         closed, open_ = counts.get("closed", 0), counts.get("open_at_cutoff", 0)
         out = counts.get("out_of_scope", 0)
         before = max(valid - closed - open_ - out, 0)
-        grid = self.grid(["before", "closed", "open", "out"], [[before, closed, open_, out]],
-                         row_total=False, percent="col")
+        grid = self.grid("status", ["before", "closed", "open", "out"],
+                         [[before, closed, open_, out]], row_total=False, percent="col",
+                         facts={(1, 0): "counts.closed", (2, 0): "counts.open_at_cutoff",
+                                (4, 0): "counts.rows_valid"},
+                         extra=lambda spec: spec.total(
+                             "active", [(1, 0), (2, 0)],
+                             fact=self.ck.fact("counts.active", closed + open_)))
         labels = [self.t("Afgesloten vóór %(year)s") % {"year": self.year},
                   self.t("Afgesloten in %(year)s") % {"year": self.year},
                   self.t("Open op de peildatum"),
                   self.t("Gestart na de peildatum (buiten het jaar)")]
         rows = [[label, grid.count(i, 0), grid.share(i, 0)] for i, label in enumerate(labels)]
         rows.append([self.t("Geldige rijen"), grid.count(4, 0), grid.share(4, 0)])
-        active = (HIDDEN if grid.hidden(1, 0) or grid.hidden(2, 0)
-                  else self.num(closed + open_))
+        active = grid.published["active"].text(self.num)
         return [Text("methode_definities", {"active": active}),
                 self.table("status", self.t("Geldige trajecten naar hun stand op de peildatum"),
                            [self.t("Stand"), self.t("Aantal"), self.t("Aandeel")], rows,
                            grids=[grid], total_rows=1,
-                           n=self.n_line(valid, N_("n = %(n)s geldige rijen")),
+                           n=self.n_line(valid, N_("n = %(n)s geldige rijen"),
+                                         fact="counts.rows_valid"),
                            notes=[self.t("Actief in het jaar = afgesloten in het jaar + open op "
                                          "de peildatum.")])]
 
@@ -809,16 +849,31 @@ class Builder:
         if self.p is None:
             return [self.para(self.t("De profielgegevens werden niet doorgegeven aan het "
                                      "rapport."))]
-        return [Text("profiel_inleiding", {"n": self.small(self.p["active"]["n"]),
+        return [Text("profiel_inleiding", {"n": self.count("counts.active",
+                                                           self.p["active"]["n"]),
                                            "threshold": self.threshold})]
 
+    @staticmethod
+    def population_facts(pop: str, variable: str, levels: Sequence[str],
+                         codes: Sequence[str]) -> dict[tuple[int, int], str | None]:
+        """Shared counts of a levels x regions table of population ``pop`` ('active',
+        'closed', 'active_arrears'): the level totals, the n per region and the grand n."""
+        facts: dict[tuple[int, int], str | None] = {
+            (i, len(codes)): f"{pop}.{variable}.{lv}" for i, lv in enumerate(levels)}
+        facts |= {(len(levels), j): f"{pop}.n.{c}" for j, c in enumerate(codes)}
+        grand = {"active": "counts.active", "closed": "counts.closed"}.get(pop, f"{pop}.n")
+        facts[(len(levels), len(codes))] = grand
+        return facts
+
     def crosstab(self, key: str, variable: str, tab: Mapping[str, Any], *, title: str,
-                 unit: str, population: int) -> tuple[Grid, Table, list[str]]:
+                 unit: str, population: int, pop: str = "active"
+                 ) -> tuple[Counts, Table, list[str]]:
         """Levels x regions as column percentages, the counts suppressed, n per region."""
         levels = tab["levels"]
         codes = [c for c in self.region_codes if c in tab["regions"]] + [
             c for c in tab["regions"] if c not in self.region_codes]
-        grid = self.grid(levels, [tab["regions"][c] for c in codes], percent="col")
+        grid = self.grid(key, levels, [tab["regions"][c] for c in codes], percent="col",
+                         facts=self.population_facts(pop, variable, levels, codes))
         rows = [[self.level(variable, lv)] + [grid.mark_share(i, j)
                                               for j in range(len(codes) + 1)]
                 for i, lv in enumerate(levels)]
@@ -826,19 +881,30 @@ class Builder:
         rows.append([self.t("Aantal (n)")] + [grid.count(last, j) for j in range(len(codes) + 1)])
         table = self.table(key, title, [self.variable(variable), *codes, self.t("Totaal")],
                            rows, grids=[grid], total_rows=1, shares=True,
-                           n=self.n_line(population, unit),
+                           n=self.n_line(population, unit, fact=self.population_facts(
+                               pop, variable, levels, codes)[(len(levels), len(codes))]),
                            notes=[self.t("Kolompercentages per regio; de laatste rij geeft het "
                                          "aantal trajecten. Regiocodes: zie %(ref)s.") % {
                                              "ref": "{ref:regios}"}])
         return grid, table, codes
 
     def distribution_figure(self, key: str, variable: str, tab: Mapping[str, Any], *,
-                            title: str, n: str) -> Figure:
-        totals = [sum(tab["regions"][c][i] for c in tab["regions"])
-                  for i in range(len(tab["levels"]))]
-        labels = [self.level(variable, lv) for lv in tab["levels"]]
-        chart = charts.bar_chart(labels, totals, threshold=self.threshold, locale=self.lang,
-                                 translate=self.t, alt=title, chart_id=f"fig-{key}")
+                            title: str, n: str, pop: str) -> Figure:
+        """Bars of the level totals over all regions: the same published cells as the
+        total column of the variable's table (shared facts)."""
+        levels = tab["levels"]
+        codes = list(tab["regions"])
+        totals = [sum(tab["regions"][c][i] for c in codes) for i in range(len(levels))]
+        facts = self.population_facts(pop, variable, levels, codes)
+        grid = self.grid(key, levels, [totals], row_total=False, percent="col",
+                         facts={(i, 0): facts[(i, len(codes))] for i in range(len(levels))}
+                         | {(len(levels), 0): facts[(len(levels), len(codes))]})
+        labels = [self.level(variable, lv) for lv in levels]
+        chart = charts.bar_chart(labels, [grid.cell(i, 0) for i in range(len(levels))],
+                                 [grid.share_cell(i, 0) for i in range(len(levels))],
+                                 total=grid.cell(len(levels), 0), locale=self.lang,
+                                 translate=self.t, alt=title,
+                                 chart_id=f"fig-{key}")
         return self.figure(key, title, chart, n=n)
 
     def chapter_profile(self) -> list[Section]:
@@ -849,11 +915,11 @@ class Builder:
         unit = N_("n = %(n)s actieve trajecten")
         sections = []
         for variable, tab in active["variables"].items():
-            population = n
-            vunit = unit
+            population, vunit, pop = n, unit, "active"
             if variable == "huurachterstand_klasse":
-                population, vunit = active["arrears_n"], N_(
-                    "n = %(n)s actieve trajecten met huurachterstand")
+                population, vunit, pop = active["arrears_n"], N_(
+                    "n = %(n)s actieve trajecten met huurachterstand"), "active_arrears"
+            grand = "counts.active" if pop == "active" else f"{pop}.n"
             name = self.variable(variable)
             totals = [sum(tab["regions"][c][i] for c in tab["regions"])
                       for i in range(len(tab["levels"]))]
@@ -861,11 +927,12 @@ class Builder:
             figure = self.distribution_figure(
                 f"profiel-{variable}", variable, tab,
                 title=self.t("%(variable)s: alle regio's samen") % {"variable": name},
-                n=self.n_line(population, vunit)) if sum(v > 0 for v in totals) > 3 else None
+                n=self.n_line(population, vunit, fact=grand),
+                pop=pop) if sum(v > 0 for v in totals) > 3 else None
             grid, table, codes = self.crosstab(
                 f"profiel-{variable}-regio", variable, tab,
                 title=self.t("%(variable)s per CAW-regio") % {"variable": name},
-                unit=vunit, population=population)
+                unit=vunit, population=population, pop=pop)
             blocks: list[Block] = [self.para(self.describe(variable, tab, grid, codes)),
                                    *([figure] if figure else []), table]
             if variable == "aantal_problemen":
@@ -873,7 +940,7 @@ class Builder:
             sections.append(Section(f"profiel-{variable}", name, blocks))
         return sections
 
-    def describe(self, variable: str, tab: Mapping[str, Any], grid: Grid,
+    def describe(self, variable: str, tab: Mapping[str, Any], grid: Counts,
                  codes: list[str]) -> str:
         """'The largest group is X (y %); between regions its share ranges from a to b.'"""
         levels = tab["levels"]
@@ -885,8 +952,8 @@ class Builder:
         overall = len(codes)  # the row-total column
         text = self.t("De grootste groep is '%(level)s' (%(share)s).") % {
             "level": self.level(variable, levels[top]), "share": grid.share(top, overall)}
-        shares = [(tab["regions"][c][top] / s, c) for c in codes
-                  if (s := sum(tab["regions"][c])) and not grid.hidden(top, codes.index(c))]
+        shares = [(cell.value, c) for j, c in enumerate(codes)
+                  if (cell := grid.share_cell(top, j)).published and cell.value is not None]
         if len(shares) >= 2:
             low, high = min(shares), max(shares)
             text += " " + self.t("Per regio ligt dat aandeel tussen %(low)s (%(low_region)s) en "
@@ -905,8 +972,11 @@ class Builder:
         for k, name in enumerate(problems["problems"]):
             yes = [problems["regions"][c]["ja"][k] for c in codes]
             no = [problems["regions"][c]["n"] - y for c, y in zip(codes, yes, strict=True)]
-            grid = self.grid(["ja", "nee"], [[y, m] for y, m in zip(yes, no, strict=True)],
-                             percent="col")
+            grid = self.grid(f"profiel-problemen-{name}", ["ja", "nee"],
+                             [[y, m] for y, m in zip(yes, no, strict=True)], percent="col",
+                             facts={(0, len(codes)): f"active.{name}.ja",
+                                    (2, len(codes)): "counts.active"}
+                             | {(2, j): f"active.n.{c}" for j, c in enumerate(codes)})
             grids.append(grid)
             rows.append([self.variable(name)] + [grid.mark_share(0, j)
                                                  for j in range(len(codes) + 1)])
@@ -916,7 +986,8 @@ class Builder:
             "profiel-problemen", self.t("Probleemgebieden bij aanmelding per CAW-regio"),
             [self.t("Probleem"), *codes, self.t("Totaal")], rows, grids=grids, total_rows=1,
             shares=True,
-            n=self.n_line(self.p["active"]["n"], N_("n = %(n)s actieve trajecten")),
+            n=self.n_line(self.p["active"]["n"], N_("n = %(n)s actieve trajecten"),
+                          fact="counts.active"),
             notes=[self.t("Meer dan één probleem per traject mogelijk: de percentages tellen "
                           "niet op tot 100.")])
 
@@ -946,7 +1017,7 @@ class Builder:
         tc = self.r.get("time_to_closure", {})
         norm_days = _get(self.r, "indicators", "norms", "duration_days")
         median, (lo, hi) = tc.get("median_days"), (tc.get("median_ci") or [None, None])
-        if self.too_few(tc.get("n")):
+        if not self.enough("counts.active", tc.get("n")):
             return [self.para(self.t("Met minder dan %(t)s trajecten worden de duur tot "
                                      "afsluiting en haar curve niet gepubliceerd.") % {
                 "t": self.threshold})]
@@ -969,7 +1040,8 @@ class Builder:
                 **self.norm_words, "norm": self.num(norm_days)}
         curve = tc.get("curve") or {}
         blocks: list[Block] = [Text("verloop_duur", {
-            "n": self.small(tc.get("n")), "events": self.small(tc.get("events")),
+            "n": self.count("counts.active", tc.get("n")),
+            "events": self.count("counts.closed", tc.get("events")),
             "median": self.num(median),
             "ci": self.ci(median, [lo, hi], 0).partition(" ")[2].strip("()") or fmt.MISSING,
             "conf": self.pct(tc.get("conf_level"), 0), "verdict": verdict})]
@@ -983,7 +1055,7 @@ class Builder:
                 "km", self.t("Aandeel trajecten nog in begeleiding naar de tijd sinds de start "
                              "(Kaplan–Meier, met %(conf)s-betrouwbaarheidsband)") % {
                     "conf": self.pct(tc.get("conf_level"), 0)}, chart,
-                n=self.n_line(tc.get("n"), N_("n = %(n)s trajecten"))))
+                n=self.n_line(tc.get("n"), N_("n = %(n)s trajecten"), fact="counts.active")))
             rows = []
             for day, months in ((90, 3), (180, 6), (360, 12), (540, 18), (720, 24)):
                 if day in curve["days"]:
@@ -1000,7 +1072,7 @@ class Builder:
                      self.t("Nog in begeleiding (%(conf)s-BI)") % {
                          "conf": self.pct(tc.get("conf_level"), 0)},
                      self.t("Afgesloten")], rows,
-                    n=self.n_line(tc.get("n"), N_("n = %(n)s trajecten")),
+                    n=self.n_line(tc.get("n"), N_("n = %(n)s trajecten"), fact="counts.active"),
                     notes=[self.t("Een streepje: niet meer waargenomen (geen traject zo lang "
                                   "opgevolgd).")]))
         return blocks
@@ -1016,9 +1088,13 @@ class Builder:
             if not levels:
                 continue
             # the column totals are not shown, but protect the levels against the published n
-            grid = self.grid([lv["level"] for lv in levels],
+            codes = [lv["level"] for lv in levels]
+            grid = self.grid(f"km-profiel-{variable}", codes,
                              [[lv["events"] for lv in levels],
-                              [lv["n"] - lv["events"] for lv in levels]])
+                              [lv["n"] - lv["events"] for lv in levels]],
+                             facts={(i, 2): f"tc.{variable}.{c}" for i, c in enumerate(codes)}
+                             | {(len(codes), 0): "counts.closed",
+                                (len(codes), 2): "counts.active"})
             grids.append(grid)
             p = _get(result, "logrank", "p")
             for i, lv in enumerate(levels):
@@ -1041,16 +1117,17 @@ class Builder:
                      "level": self.pct(tc.get("conf_level") or 0.95, 0)},
                  self.t("p (log-rank)")], rows,
                 numeric=[False, False, True, True, True, True], grids=grids,
-                n=self.n_line(tc.get("n"), N_("n = %(n)s trajecten")),
+                n=self.n_line(tc.get("n"), N_("n = %(n)s trajecten"), fact="counts.active"),
                 notes=[self.t("Een mediaan is niet gepubliceerd als het aantal trajecten van de "
                               "categorie niet gepubliceerd is. Een streepje: mediaan of grens "
                               "niet bereikt.")]))
         curves = (self.p or {}).get("km_by_group") or {}
         for variable, groups in curves.items():
+            drawn = [self.enough(f"tc.{variable}.{g['level']}", g["n"]) for g in groups]
             shown = {self.level(variable, g["level"]): self.observed(g, ["survival", "lower",
                                                                           "upper"])
-                     for g in groups if g["n"] >= self.threshold}
-            left_out = [g for g in groups if 0 < g["n"] < self.threshold]
+                     for g, ok in zip(groups, drawn, strict=True) if ok}
+            left_out = [g for g, ok in zip(groups, drawn, strict=True) if not ok and g["n"]]
             if not shown:
                 continue
             if len(shown) > 3:  # bands of many groups hide each other
@@ -1065,8 +1142,9 @@ class Builder:
                                         "variable": name}, chart_id=f"fig-km-{variable}")
             notes = []
             if left_out:
-                notes.append(self.t("Categorieën met minder dan %(t)s trajecten zijn niet "
-                                    "getekend.") % {"t": self.threshold})
+                notes.append(self.t("Categorieën met minder dan %(t)s trajecten of met een "
+                                    "niet gepubliceerd aantal zijn niet getekend.") % {
+                    "t": self.threshold})
             if len(groups) > 3:
                 notes.append(self.t("Zonder betrouwbaarheidsbanden om de figuur leesbaar te "
                                     "houden; de intervallen van de medianen staan in %(ref)s.")
@@ -1074,12 +1152,16 @@ class Builder:
             blocks.append(self.figure(
                 f"km-{variable}", self.t("Aandeel nog in begeleiding naar %(variable)s "
                                          "(Kaplan–Meier)") % {"variable": name},
-                chart, n=self.n_line(tc.get("n"), N_("n = %(n)s trajecten")), notes=notes))
+                chart, n=self.n_line(tc.get("n"), N_("n = %(n)s trajecten"),
+                                     fact="counts.active"), notes=notes))
         return blocks
 
     def closed_grid_rows(self, variable: str, yes_code: str = "ja"
-                         ) -> tuple[list[str], Grid | None]:
-        """Per region: [yes, no] of a closed-trajectory variable, 'onbekend' left out."""
+                         ) -> tuple[list[str], Counts | None]:
+        """Per region: yes, no and unknown of a closed-trajectory variable. The unknown
+        count is not shown, but it is part of the table: the n per region (yes + no) with
+        the published closures per region would otherwise give it back. ``('known', i)``
+        is yes + no of row i (the total row at len), ``('share', i)`` yes / known."""
         if self.p is None:
             return [], None
         tab = self.p["closed"]["variables"][variable]
@@ -1087,9 +1169,20 @@ class Builder:
         codes = [c for c in self.region_codes if c in tab["regions"]]
         yes_i = levels.index(yes_code)
         no_i = [i for i, lv in enumerate(levels) if lv not in (yes_code, "onbekend")]
+        unknown_i = [i for i, lv in enumerate(levels) if lv == "onbekend"]
         yes = [tab["regions"][c][yes_i] for c in codes]
         no = [sum(tab["regions"][c][i] for i in no_i) for c in codes]
-        return codes, self.grid(codes, [yes, no], percent="row")
+        unknown = [sum(tab["regions"][c][i] for i in unknown_i) for c in codes]
+
+        def known(spec: disclosure.Spec) -> None:
+            for i in [*range(len(codes)), TOTAL]:
+                spec.total(("known", i), [(i, 0), (i, 1)], spare=True)
+                spec.share(("share", i), (i, 0), ("known", i))
+
+        last = len(codes)
+        return codes, self.grid(f"gesloten-{variable}", codes, [yes, no, unknown],
+                                facts={(i, 3): f"closed.n.{c}" for i, c in enumerate(codes)}
+                                | {(last, 3): "counts.closed"}, extra=known)
 
     def course_visits(self) -> list[Block]:
         overall = _get(self.r, "indicators", "overall", default={})
@@ -1098,9 +1191,9 @@ class Builder:
         n = [row.get("visits_n") or 0 for row in per_caw]
         any_visit = [round((row.get("share_home_visit") or 0) * (row.get("visits_n") or 0))
                      for row in per_caw]
-        grid = self.grid([row["caw"] for row in per_caw],
+        grid = self.grid("huisbezoeken", [row["caw"] for row in per_caw],
                          [any_visit, [a - b for a, b in zip(n, any_visit, strict=True)]],
-                         percent="row")
+                         percent="row", facts={(len(per_caw), 2): "visits.n"})
         rows = []
         for i, row in enumerate(rows_in):
             hidden = grid.hidden(i, 2)
@@ -1120,9 +1213,9 @@ class Builder:
             [self.t("CAW-regio"), self.t("n"), self.t("Huisbezoeken per traject (gem.)"),
              self.t("Met minstens één huisbezoek (95%-BI)"),
              self.t("Contacten per traject (gem.)")], rows, grids=[grid], total_rows=1,
-            n=self.n_line(overall.get("visits_n"),
+            n=self.n_line(grid.cell(len(per_caw), 2).raw,
                           N_("n = %(n)s in %(year)s afgesloten trajecten met huisbezoeken "
-                             "ingevuld"), year=self.year),
+                             "ingevuld"), year=self.year, fact="visits.n"),
             notes=[self.t("Gemiddelden en aandelen over de trajecten met het gegeven ingevuld; "
                           "intervallen volgens Wilson.")]))
         if self.p is not None:
@@ -1130,7 +1223,8 @@ class Builder:
             blocks.append(self.distribution_figure(
                 "huisbezoeken-verdeling", "huisbezoeken_klasse", tab,
                 title=self.t("Aantal huisbezoeken per afgesloten traject"),
-                n=self.n_line(self.p["closed"]["n"], N_("n = %(n)s afgesloten trajecten"))))
+                n=self.n_line(self.p["closed"]["n"], N_("n = %(n)s afgesloten trajecten"),
+                              fact="counts.closed"), pop="closed"))
         return blocks
 
     def course_referral(self) -> list[Block]:
@@ -1141,10 +1235,11 @@ class Builder:
         _, aftercare = self.closed_grid_rows("nazorg")
         assert referred is not None and aftercare is not None
         rows = []
-        for i in range(len(codes) + 1):
-            label = self.region(codes[i]) if i < len(codes) else self.t("Totaal")
-            rows.append([label, referred.count(i, 2), referred.mark_share(i, 0),
-                         aftercare.count(i, 2), aftercare.mark_share(i, 0)])
+        for i in [*range(len(codes)), TOTAL]:
+            label = self.region(codes[i]) if i != TOTAL else self.t("Totaal")
+            rows.append([label] + [text for grid in (referred, aftercare) for text in (
+                grid.published[("known", i)].text(self.num),
+                grid.published[("share", i)].text(self.pct))])
         return [
             Text("verloop_doorverwijzing", {"referred": rows[-1][2], "aftercare": rows[-1][4]}),
             self.table(
@@ -1153,7 +1248,8 @@ class Builder:
                 [self.t("CAW-regio"), self.t("n (doorverwijzing)"), self.t("Doorverwezen"),
                  self.t("n (nazorg)"), self.t("Nazorg afgesproken")], rows,
                 grids=[referred, aftercare], total_rows=1, shares=True,
-                n=self.n_line(self.p["closed"]["n"], N_("n = %(n)s afgesloten trajecten")),
+                n=self.n_line(self.p["closed"]["n"], N_("n = %(n)s afgesloten trajecten"),
+                              fact="counts.closed"),
                 notes=[self.t("Trajecten zonder ingevuld gegeven tellen niet mee.")]),
         ]
 
@@ -1176,18 +1272,24 @@ class Builder:
             return [self.para(self.t("De profielgegevens werden niet doorgegeven aan het "
                                      "rapport."))]
         tab = self.p["closed"]["variables"]["afsluitreden"]
-        n = self.n_line(self.p["closed"]["n"], N_("n = %(n)s afgesloten trajecten"))
+        n = self.n_line(self.p["closed"]["n"], N_("n = %(n)s afgesloten trajecten"),
+                        fact="counts.closed")
         figure = self.distribution_figure(
             "afsluitreden", "afsluitreden", tab,
             title=self.t("Reden van afsluiting, in %(year)s afgesloten trajecten") % {
-                "year": self.year}, n=n)
-        return [Text("resultaten_afsluiting", {"n": self.small(self.p["closed"]["n"])}), figure]
+                "year": self.year}, n=n, pop="closed")
+        return [Text("resultaten_afsluiting", {"n": self.count("counts.closed",
+                                                               self.p["closed"]["n"])}),
+                figure]
 
     def results_goals(self) -> list[Block]:
         overall = _get(self.r, "indicators", "overall", default={})
         goals = ["bereikt", "gedeeltelijk", "niet_bereikt"]
         counts = [overall.get(f"goals_{g}") or 0 for g in goals]
-        grid = self.grid(goals, [counts], row_total=False, percent="col")
+        grid = self.grid("doelen", goals, [counts], row_total=False, percent="col",
+                         facts={(i, 0): f"goals.{g}" for i, g in enumerate(goals)}
+                         | {(3, 0): "goals.n"})
+        self.goals = grid
         rows = []
         for i, g in enumerate(goals):
             share = grid.share(i, 0)
@@ -1203,7 +1305,7 @@ class Builder:
                        [self.t("Handelingsdoelen"), self.t("Aantal"),
                         self.t("Aandeel (95%-BI)")], rows, grids=[grid], total_rows=1,
                        n=self.n_line(overall.get("goals_n"),
-                                     N_("n = %(n)s afgesloten trajecten")),
+                                     N_("n = %(n)s afgesloten trajecten"), fact="goals.n"),
                        notes=[self.t("Intervallen volgens Wilson.")]),
         ]
 
@@ -1213,24 +1315,34 @@ class Builder:
         yes = overall.get("eviction_avoided") or 0
         known = overall.get("eviction_n") or 0
         unknown = overall.get("eviction_unknown") or 0
-        grid = self.grid(["ja", "nee", "onbekend"], [[yes, known - yes, unknown]],
-                         row_total=False, percent="col")
-        rate_hidden = grid.hidden(0, 0) or grid.hidden(1, 0)
-        rate = HIDDEN if rate_hidden else self.pct_ci(overall.get("eviction_avoided_rate"),
-                                                      overall.get("eviction_avoided_ci"))
+
+        def derived(spec: disclosure.Spec) -> None:  # the prose's n and the rate
+            spec.total("known", [(0, 0), (1, 0)], fact="eviction.known", spare=True)
+            spec.share("rate", (0, 0), "known")
+
+        grid = self.grid("vermeden", ["ja", "nee", "onbekend"], [[yes, known - yes, unknown]],
+                         row_total=False, percent="col", extra=derived,
+                         facts={(0, 0): "eviction.ja", (1, 0): "eviction.nee",
+                                (2, 0): "eviction.onbekend", (3, 0): "counts.closed"})
+        cells = grid.published
+        rate = cells["rate"].text(lambda _: self.pct_ci(overall.get("eviction_avoided_rate"),
+                                                        overall.get("eviction_avoided_ci")))
         rows = [[self.level("uithuiszetting_vermeden", k), grid.count(i, 0), grid.share(i, 0)]
                 for i, k in enumerate(["ja", "nee", "onbekend"])]
         rows.append([self.t("Totaal"), grid.count(3, 0), grid.share(3, 0)])
-        self.facts_avoided = {"rate": rate, "n": self.small(known), "hidden": rate_hidden}
+        self.avoided = {"rate": rate, "n": cells["known"].text(self.num),
+                        "cell": cells["rate"]}
         return [
-            Text("resultaten_vermeden", {"rate": rate, "n": self.small(known),
+            Text("resultaten_vermeden", {"rate": rate, "n": self.avoided["n"],
                                          "unknown": grid.count(2, 0),
-                                         "logistic_n": self.small(ev.get("n"))}),
+                                         "logistic_n": self.count("eviction.known",
+                                                                  ev.get("n"))}),
             self.table("vermeden", self.t("Uithuiszetting vermeden, in %(year)s afgesloten "
                                           "trajecten") % {"year": self.year},
                        [self.t("Uithuiszetting vermeden"), self.t("Aantal"),
                         self.t("Aandeel")], rows, grids=[grid], total_rows=1,
-                       n=self.n_line(overall.get("closed"), N_("n = %(n)s afgesloten trajecten")),
+                       n=self.n_line(overall.get("closed"), N_("n = %(n)s afgesloten trajecten"),
+                                     fact="counts.closed"),
                        notes=[self.t("Aandeel vermeden onder de afsluitingen met ja of nee: "
                                      "%(rate)s (95%%-BI, Wilson).") % {"rate": rate}]),
         ]
@@ -1242,14 +1354,18 @@ class Builder:
         n = ci.get("n") or 0
         outcomes = ["vermeden", "uithuisgezet", "ander"]
         counts = [events.get(k, 0) for k in outcomes]
-        grid = self.grid(outcomes + ["open"], [[*counts, max(n - sum(counts), 0)]],
-                         row_total=False, percent="col")
+        grid = self.grid("uitkomsten", outcomes + ["open"], [[*counts, max(n - sum(counts), 0)]],
+                         row_total=False, percent="col",
+                         facts={(3, 0): "counts.open_at_cutoff", (4, 0): "counts.active"},
+                         extra=lambda spec: spec.total(
+                             "closed", [(0, 0), (1, 0), (2, 0)],
+                             fact=self.ck.fact("counts.closed", sum(counts))))
         blocks.append(Text("resultaten_incidentie", {
-            "n": self.small(n), "conf": self.pct(ci.get("conf_level"), 0)}))
+            "n": grid.count(4, 0), "conf": self.pct(ci.get("conf_level"), 0)}))
         # a curve or share of an outcome with a hidden count would reveal that count
         hidden = {k for i, k in enumerate(outcomes) if grid.hidden(i, 0)}
         curve = ci.get("curve") or {}
-        if self.too_few(n):
+        if grid.hidden(4, 0) or n < self.threshold:
             curve = {}
         elif hidden:
             blocks.append(self.para(self.t("De figuur van de cumulatieve incidentie wordt niet "
@@ -1265,7 +1381,7 @@ class Builder:
             blocks.append(self.figure(
                 "incidentie", self.t("Cumulatieve incidentie van de drie uitkomsten van "
                                      "afsluiting (Aalen–Johansen, gestapeld)"), chart,
-                n=self.n_line(n, N_("n = %(n)s trajecten"))))
+                n=self.n_line(n, N_("n = %(n)s trajecten"), fact="counts.active")))
         rows = []
         for i, day in enumerate(ci.get("days") or []):
             cells = []
@@ -1279,14 +1395,14 @@ class Builder:
                 cells.append(HIDDEN if key in hidden else self.pct_ci(value, bounds))
             rows.append([self.t("%(d)s dagen") % {"d": self.num(day)}, *cells])
         conf = self.pct(ci.get("conf_level"), 0)
-        if rows and not self.too_few(n):
+        if rows and grid.cell(4, 0).published and n >= self.threshold:
             blocks.append(self.table(
                 "incidentie-tabel", self.t("Cumulatieve incidentie per uitkomst na 90 tot 730 "
                                            "dagen"),
                 [self.t("Tijd sinds de start")] + [
                     self.t("%(label)s (%(level)s-BI)") % {"label": self.t(OUTCOME_LABELS[k]),
                                                          "level": conf} for k in outcomes],
-                rows, n=self.n_line(n, N_("n = %(n)s trajecten")),
+                rows, n=self.n_line(n, N_("n = %(n)s trajecten"), fact="counts.active"),
                 notes=[self.t("Een streepje: niet meer waargenomen."),
                        self.t("x: niet gepubliceerd, want de uitkomst telt minder dan %(t)s "
                               "afsluitingen.") % {"t": self.threshold} if hidden else ""]))
@@ -1297,7 +1413,7 @@ class Builder:
         blocks.append(self.table(
             "uitkomsten", self.t("Trajecten naar uitkomst op de peildatum"),
             [self.t("Uitkomst"), self.t("Aantal"), self.t("Aandeel")], rows, grids=[grid],
-            total_rows=1, n=self.n_line(n, N_("n = %(n)s trajecten"))))
+            total_rows=1, n=self.n_line(n, N_("n = %(n)s trajecten"), fact="counts.active")))
         return blocks
 
     # ---- model terms
@@ -1365,7 +1481,7 @@ class Builder:
     def results_cox(self) -> list[Block]:
         cox = self.r.get("cox", {})
         terms = cox.get("terms") or []
-        if self.too_few(cox.get("n")) or not self.estimated(terms):
+        if not self.enough("counts.active", cox.get("n")) or not self.estimated(terms):
             return [self.not_estimated(N_("Cox-model"))]
         conf = self.pct(cox.get("conf_level"), 0)
         significant, other = self.term_sentences(terms, "hr")
@@ -1374,7 +1490,8 @@ class Builder:
         ph_bad = [self.variable(c["covariate"]) for c in ph.get("covariates", [])
                   if c.get("p") is not None and c["p"] < ALPHA]
         blocks: list[Block] = [Text("resultaten_cox", {
-            "n": self.small(cox.get("n")), "events": self.small(cox.get("events")),
+            "n": self.count("counts.active", cox.get("n")),
+            "events": self.count("counts.closed", cox.get("events")),
             "ties": str(cox.get("ties") or "").capitalize(),
             "strata": ", ".join(self.variable(s) for s in cox.get("strata") or []),
             "concordance": self.dec(cox.get("concordance"), 3),
@@ -1388,7 +1505,8 @@ class Builder:
                 [self.t("Kenmerk"), self.t("Hazardratio (%(level)s-BI)") % {"level": conf},
                  self.t("p")], self.term_rows(terms, "hr"),
                 n=self.t("n = %(n)s trajecten, %(e)s afgesloten") % {
-                    "n": self.small(cox.get("n")), "e": self.small(cox.get("events"))},
+                    "n": self.count("counts.active", cox.get("n")),
+                    "e": self.count("counts.closed", cox.get("events"))},
                 notes=[self.t("Een hazardratio boven 1: sneller afgesloten dan de "
                               "referentiecategorie (ongeacht de uitkomst van de afsluiting).")]))
             chart = charts.forest_plot(
@@ -1398,7 +1516,7 @@ class Builder:
             blocks.append(self.figure(
                 "cox-forest", self.t("Hazardratio's van afsluiting met "
                                      "%(level)s-betrouwbaarheidsinterval") % {"level": conf},
-                chart, n=self.n_line(cox.get("n"), N_("n = %(n)s trajecten")),
+                chart, n=self.n_line(cox.get("n"), N_("n = %(n)s trajecten"), fact="counts.active"),
                 notes=[self.t("Referentiecategorieën: zie %(ref)s.") % {"ref": "{ref:cox}"}]))
         if ph.get("covariates"):
             rows = [[self.variable(c["covariate"]), self.dec(c.get("chisq"), 2),
@@ -1413,19 +1531,20 @@ class Builder:
                 "ph", self.t("Toets op proportionele hazards per kenmerk (cox.zph)"),
                 [self.t("Kenmerk"), self.t("Chi²"), self.t("Vrijheidsgraden"), self.t("p")],
                 rows, total_rows=1,
-                n=self.n_line(cox.get("n"), N_("n = %(n)s trajecten"))))
+                n=self.n_line(cox.get("n"), N_("n = %(n)s trajecten"), fact="counts.active")))
         return blocks
 
     def results_logistic(self) -> list[Block]:
         ev = self.r.get("eviction_avoided", {})
         terms = ev.get("terms") or []
-        if self.too_few(ev.get("n")) or not self.estimated(terms):
+        if not self.enough("eviction.known", ev.get("n")) or not self.estimated(terms):
             return [self.not_estimated(N_("logistische model"))]
         conf = self.pct(ev.get("conf_level"), 0)
         significant, other = self.term_sentences(terms, "or")
         blocks: list[Block] = [Text("resultaten_logistisch", {
-            "n": self.small(ev.get("n")), "events": self.small(ev.get("events")),
-            "rate": self.facts_avoided["rate"] if hasattr(self, "facts_avoided") else "",
+            "n": self.count("eviction.known", ev.get("n")),
+            "events": self.count("eviction.ja", ev.get("events")),
+            "rate": self.avoided["rate"] if hasattr(self, "avoided") else "",
             "clusters": self.num(ev.get("n_clusters")),
             "few": bool(ev.get("n_clusters")) and ev["n_clusters"] < 30,
             "significant": significant, "other": other})]
@@ -1436,7 +1555,8 @@ class Builder:
                 [self.t("Kenmerk"), self.t("Oddsratio (%(level)s-BI)") % {"level": conf},
                  self.t("p")], self.term_rows(terms, "or"),
                 n=self.t("n = %(n)s afgesloten trajecten, %(e)s vermeden") % {
-                    "n": self.small(ev.get("n")), "e": self.small(ev.get("events"))},
+                    "n": self.count("eviction.known", ev.get("n")),
+                    "e": self.count("eviction.ja", ev.get("events"))},
                 notes=[self.t("Een oddsratio boven 1: hogere odds op een vermeden "
                               "uithuiszetting dan de referentiecategorie.")]))
             chart = charts.forest_plot(
@@ -1447,7 +1567,8 @@ class Builder:
                 "logistisch-forest", self.t("Oddsratio's van een vermeden uithuiszetting met "
                                             "%(level)s-betrouwbaarheidsinterval") % {
                     "level": conf}, chart,
-                n=self.n_line(ev.get("n"), N_("n = %(n)s afgesloten trajecten")),
+                n=self.n_line(ev.get("n"), N_("n = %(n)s afgesloten trajecten"),
+                              fact="eviction.known"),
                 notes=[self.t("Referentiecategorieën: zie %(ref)s.") % {
                     "ref": "{ref:logistisch}"}]))
         return blocks
@@ -1473,10 +1594,16 @@ class Builder:
         order = {c: i for i, c in enumerate(self.region_codes)}
         return sorted(rows, key=lambda row: order.get(row["caw"], len(order)))
 
-    def active_grid(self) -> Grid:
-        rows = self.per_caw()
-        return self.grid([r["caw"] for r in rows], [[r.get("active") or 0 for r in rows]],
-                         row_total=False)
+    def active_grid(self) -> Counts:
+        """Active trajectories per region (published once, read by chapters 6 and 7)."""
+        if not hasattr(self, "_active"):
+            rows = self.per_caw()
+            self._active = self.grid(
+                "norm", [r["caw"] for r in rows], [[r.get("active") or 0 for r in rows]],
+                row_total=False, facts={(i, 0): f"active.n.{r['caw']}"
+                                        for i, r in enumerate(rows)}
+                | {(len(rows), 0): "counts.active"})
+        return self._active
 
     def hidden_active(self) -> set[str]:
         """Regions whose number of active trajectories is not published."""
@@ -1508,7 +1635,8 @@ class Builder:
                         self.t("waarvan extra VTE"), self.t("Actieve trajecten"),
                         self.t("Cliënten per VTE"), self.t("Norm gehaald")], rows,
                        grids=[grid], total_rows=1,
-                       n=self.n_line(overall.get("active"), N_("n = %(n)s actieve trajecten")),
+                       n=self.n_line(overall.get("active"), N_("n = %(n)s actieve trajecten"),
+                                     fact="counts.active"),
                        notes=[self.t("VTE: basispersoneel van het jaar plus de extra VTE van de "
                                      "omzendbrief naar rato van de dagen in voege."),
                               self.illustrative_note()]),
@@ -1524,8 +1652,10 @@ class Builder:
         rows_in = self.per_caw()
         overall = _get(self.r, "indicators", "overall", default={})
         norms = _get(self.r, "indicators", "norms", default={})
-        grid = self.grid([r["caw"] for r in rows_in], [[r.get("closed") or 0 for r in rows_in]],
-                         row_total=False)
+        grid = self.grid("caseload", [r["caw"] for r in rows_in],
+                         [[r.get("closed") or 0 for r in rows_in]], row_total=False,
+                         facts={(i, 0): f"closed.n.{r['caw']}" for i, r in enumerate(rows_in)}
+                         | {(len(rows_in), 0): "counts.closed"})
         rows, little = [], []
         for i, row in enumerate([*rows_in, overall]):
             label = self.region(row["caw"]) if i < len(rows_in) else self.t("Totaal")
@@ -1551,7 +1681,8 @@ class Builder:
                         self.t("Mediane duur (dagen)"),
                         self.t("Gem. duur (maanden; norm %(months_norm)s)") % self.norm_words],
                        rows, grids=[grid], total_rows=1,
-                       n=self.n_line(overall.get("active"), N_("n = %(n)s actieve trajecten")),
+                       n=self.n_line(overall.get("active"), N_("n = %(n)s actieve trajecten"),
+                                     fact="counts.active"),
                        notes=[self.t("Duur van de in het jaar afgesloten trajecten; niet "
                                      "gepubliceerd bij minder dan %(t)s afsluitingen.") % {
                                          "t": self.threshold}]),
@@ -1560,7 +1691,8 @@ class Builder:
                        [self.t("CAW-regio"), self.t("L: gem. aantal open trajecten"),
                         self.t("λ×W: afsluitingen per jaar × gem. duur"),
                         self.t("Verschil (L − λ×W) / λ×W")], little, total_rows=1,
-                       n=self.n_line(overall.get("active"), N_("n = %(n)s actieve trajecten")),
+                       n=self.n_line(overall.get("active"), N_("n = %(n)s actieve trajecten"),
+                                     fact="counts.active"),
                        notes=[self.t("In een stabiele toestand zijn L en λ×W gelijk; een "
                                      "groeiend aanbod (nieuw personeel) maakt L groter.")]),
         ]
@@ -1569,9 +1701,12 @@ class Builder:
         rows_in = self.per_caw()
         overall = _get(self.r, "indicators", "overall", default={})
         goals = ["bereikt", "gedeeltelijk", "niet_bereikt"]
-        goal_grid = self.grid([r["caw"] for r in rows_in],
+        last = len(rows_in)
+        goal_grid = self.grid("doelen-regio", [r["caw"] for r in rows_in],
                               [[r.get(f"goals_{g}") or 0 for r in rows_in] for g in goals],
-                              percent="row")
+                              percent="row",
+                              facts={(last, j): f"goals.{g}" for j, g in enumerate(goals)}
+                              | {(last, 3): "goals.n"})
         goal_rows = []
         for i, row in enumerate([*rows_in, overall]):
             label = self.region(row["caw"]) if i < len(rows_in) else self.t("Totaal")
@@ -1580,7 +1715,13 @@ class Builder:
         yes = [r.get("eviction_avoided") or 0 for r in rows_in]
         no = [(r.get("eviction_n") or 0) - y for r, y in zip(rows_in, yes, strict=True)]
         unknown = [r.get("eviction_unknown") or 0 for r in rows_in]
-        ev_grid = self.grid([r["caw"] for r in rows_in], [yes, no, unknown])
+        ev_grid = self.grid("vermeden-regio", [r["caw"] for r in rows_in], [yes, no, unknown],
+                            facts={(i, 3): f"closed.n.{r['caw']}" for i, r in enumerate(rows_in)}
+                            | {(last, 0): "eviction.ja", (last, 1): "eviction.nee",
+                               (last, 2): "eviction.onbekend", (last, 3): "counts.closed"},
+                            extra=lambda spec: spec.total(  # the n of chapter 5's prose
+                                "known", [(TOTAL, 0), (TOTAL, 1)], fact="eviction.known",
+                                spare=True))
         ev_rows = []
         for i, row in enumerate([*rows_in, overall]):
             label = self.region(row["caw"]) if i < len(rows_in) else self.t("Totaal")
@@ -1596,14 +1737,15 @@ class Builder:
                         *(self.level("handelingsdoelen", g) for g in goals)], goal_rows,
                        grids=[goal_grid], total_rows=1, shares=True,
                        n=self.n_line(overall.get("goals_n"), N_("n = %(n)s afgesloten "
-                                                                "trajecten")),
+                                                                "trajecten"), fact="goals.n"),
                        notes=[self.t("Rijpercentages.")]),
             self.table("vermeden-regio", self.t("Uithuiszetting vermeden per CAW-regio"),
                        [self.t("CAW-regio"), self.t("Vermeden"), self.t("Niet vermeden"),
                         self.t("Onbekend"), self.t("Aandeel vermeden (95%-BI)")], ev_rows,
                        grids=[ev_grid], total_rows=1,
                        n=self.n_line(overall.get("closed"), N_("n = %(n)s afgesloten "
-                                                               "trajecten")),
+                                                               "trajecten"),
+                                     fact="counts.closed"),
                        notes=[self.t("Aandeel onder de afsluitingen met ja of nee; intervallen "
                                      "volgens Wilson.")]),
         ]
@@ -1612,7 +1754,8 @@ class Builder:
                 "afsluitreden-regio", "afsluitreden",
                 self.p["closed"]["variables"]["afsluitreden"],
                 title=self.t("Reden van afsluiting per CAW-regio"),
-                unit=N_("n = %(n)s afgesloten trajecten"), population=self.p["closed"]["n"])
+                unit=N_("n = %(n)s afgesloten trajecten"), population=self.p["closed"]["n"],
+                pop="closed")
             blocks.append(table)
         return blocks
 
@@ -1627,8 +1770,9 @@ class Builder:
         overall = rr.get("overall", {})
         again = [x.get("re_referred") or 0 for x in per_caw]
         followed = [x.get("with_client_id") or 0 for x in per_caw]
-        grid = self.grid([x["caw"] for x in per_caw],
+        grid = self.grid("herval", [x["caw"] for x in per_caw],
                          [again, [f - a for f, a in zip(followed, again, strict=True)]])
+        self.herval = grid
         rows = []
         for i, x in enumerate([*per_caw, overall]):
             label = self.region(x["caw"]) if i < len(per_caw) else self.t("Totaal")
@@ -1644,8 +1788,9 @@ class Builder:
                 [self.t("CAW-regio"), self.t("Afgesloten, met cliëntcode"),
                  self.t("Opnieuw in begeleiding"), self.t("Aandeel (95%-BI)")], rows,
                 grids=[grid], total_rows=1,
-                n=self.n_line(overall.get("with_client_id"),
-                              N_("n = %(n)s afgesloten trajecten met cliëntcode")),
+                n=self.n_line(grid.cell(len(per_caw), 2).raw,
+                              N_("n = %(n)s afgesloten trajecten met cliëntcode"),
+                              fact="herval.n"),
                 notes=[self.t("Een nieuw traject bij om het even welk CAW telt mee, als het in "
                               "de levering zit. Intervallen volgens Wilson.")]),
         ]
@@ -1685,7 +1830,7 @@ class Builder:
                         self.t("Gemeenten gedekt"), self.t("Gebiedsdekkend")], rows,
                        total_rows=1,
                        n=self.n_line(overall.get("landlords_n"),
-                                     N_("n = %(n)s sociale verhuurders"), plain=True),
+                                     N_("n = %(n)s sociale verhuurders")),
                        source=N_("Bron: referentiegegevens verhuurders "
                                  "(samenwerkingsovereenkomsten), bewerking pwb."),
                        notes=[self.t("Aantallen verhuurders en woningen, geen huishoudens: niet "
@@ -1699,7 +1844,7 @@ class Builder:
             "realised": self.num(sum(1 for x in reinf if x.get("realised_within_month"))),
             "total": self.num(len(reinf))})]
         if reinf:
-            grid = self.grid([str(i) for i in range(len(reinf))],
+            grid = self.grid("extra-vte", [str(i) for i in range(len(reinf))],
                              [[x.get("starts_before") or 0 for x in reinf],
                               [x.get("starts_after") or 0 for x in reinf]],
                              row_total=False, col_total=False)
@@ -1716,7 +1861,7 @@ class Builder:
                  self.t("Starts in het venster na"),
                  self.t("Binnen één maand gerealiseerd")], rows, grids=[grid],
                 numeric=[False, False, True, True, True, True, False],
-                n=self.n_line(len(reinf), N_("n = %(n)s versterkingen"), plain=True),
+                n=self.n_line(len(reinf), N_("n = %(n)s versterkingen")),
                 notes=[self.t("Vensters van hoogstens 365 dagen vóór en na de datum, afgekapt op "
                               "de peildatum en op een andere versterking van dezelfde regio. "
                               "Gerealiseerd: in de eerste 31 dagen meer trajecten gestart dan het "
@@ -1738,7 +1883,7 @@ class Builder:
                 [self.t("CAW-regio"), self.t("Basis-VTE"), self.t("Extra VTE (gem.)"),
                  self.t("Cliënten per VTE"), self.t("Cliënten per basis-VTE"),
                  self.t("Norm gehaald"), self.t("Norm gehaald zonder extra")], rows,
-                n=self.n_line(len(per_caw), N_("n = %(n)s regio's"), plain=True),
+                n=self.n_line(len(per_caw), N_("n = %(n)s regio's")),
                 notes=[self.illustrative_note()]))
         return blocks
 
@@ -1800,7 +1945,7 @@ class Builder:
                         self.t("Aanwezige VTE"), self.t("Dekking"), self.t("Tekort (VTE)"),
                         self.t("Actieve trajecten per verwachte uithuiszetting")], rows,
                        total_rows=1,
-                       n=self.n_line(len(per_caw), N_("n = %(n)s regio's"), plain=True),
+                       n=self.n_line(len(per_caw), N_("n = %(n)s regio's")),
                        source=N_("Bron: registratie preventieve woonbegeleiding en "
                               "referentiegegevens (verhuurders, personeel), bewerking pwb."),
                        notes=[self.t("Aanwezige VTE: in voege op de peildatum. Dekking = "
@@ -1834,7 +1979,7 @@ class Builder:
                                            "(verdeling die de laagste dekking maximaliseert)"),
                        [self.t("CAW-regio"), self.t("Dekking nu")] + [
                            fmt.euro(b, locale=self.lang) for b in budgets], rows, total_rows=2,
-                       n=self.n_line(len(table), N_("n = %(n)s regio's"), plain=True),
+                       n=self.n_line(len(table), N_("n = %(n)s regio's")),
                        source=N_("Bron: registratie preventieve woonbegeleiding en "
                               "referentiegegevens (verhuurders, personeel), bewerking pwb."),
                        notes=[self.t("Niet in de verdeling opgenomen: %(regions)s (de "
@@ -1872,23 +2017,25 @@ class Builder:
 
         add(self.t("In %(year)s waren %(active)s trajecten actief; %(closed)s werden in het jaar "
                    "afgesloten en %(open)s liepen nog op de peildatum.") % {
-            "year": self.year, "active": self.small(counts.get("active")),
-            "closed": self.small(counts.get("closed")),
-            "open": self.small(counts.get("open_at_cutoff"))}, "status")
-        facts = getattr(self, "facts_avoided", None)
-        if facts and not facts["hidden"] and overall.get("eviction_avoided_rate") is not None:
+            "year": self.year, "active": self.count("counts.active", counts.get("active")),
+            "closed": self.count("counts.closed", counts.get("closed")),
+            "open": self.count("counts.open_at_cutoff", counts.get("open_at_cutoff"))},
+            "status")
+        avoided = getattr(self, "avoided", None)
+        if avoided and avoided["cell"].published:
             add(self.t("Bij %(rate)s van de afgesloten trajecten met gekende afloop werd de "
                        "uithuiszetting vermeden (n = %(n)s; tussen haakjes het "
-                       "95%%-betrouwbaarheidsinterval).") % facts, "vermeden")
+                       "95%%-betrouwbaarheidsinterval).") % avoided, "vermeden")
         reached = overall.get("goals_bereikt_share")
-        if reached is not None and not self.is_small(overall.get("goals_bereikt")) and not \
-                self.is_small(overall.get("goals_gedeeltelijk")):
+        goals = getattr(self, "goals", None)
+        if reached is not None and goals is not None and goals.share_cell(0, 0).published \
+                and goals.share_cell(1, 0).published:
             add(self.t("De handelingsdoelen werden bij %(reached)s van de afsluitingen volledig "
                        "en bij %(partly)s gedeeltelijk bereikt.") % {
                 "reached": self.pct_ci(reached, overall.get("goals_bereikt_ci")),
                 "partly": self.pct(overall.get("goals_gedeeltelijk_share"))}, "doelen")
         median = tc.get("median_days")
-        if median is not None and not self.too_few(tc.get("n")):
+        if median is not None and self.enough("counts.active", tc.get("n")):
             lo, hi = (tc.get("median_ci") or [None, None])[:2]
             norm = norms.get("duration_days")
             if norm is not None and hi is not None and hi < norm:
@@ -1906,7 +2053,7 @@ class Builder:
                 "ci": self.ci(median, [lo, hi], 0).partition(" ")[2].strip("()") or fmt.MISSING},
                 "km")
         cox_terms = _get(r, "cox", "terms", default=[])
-        if self.too_few(_get(r, "cox", "n")) or not self.estimated(cox_terms):
+        if not self.enough("counts.active", _get(r, "cox", "n")) or not self.estimated(cox_terms):
             cox_terms = []
         significant, _ = self.term_sentences(cox_terms, "hr")
         if significant:
@@ -1923,7 +2070,8 @@ class Builder:
                        "hazardratio's zijn gemiddelden over de opvolging en moeten voorzichtig "
                        "gelezen worden.") % {"p": self.p_eq(ph_p)}, "ph")
         ev_terms = _get(r, "eviction_avoided", "terms", default=[])
-        if self.too_few(_get(r, "eviction_avoided", "n")) or not self.estimated(ev_terms):
+        if not self.enough("eviction.known", _get(r, "eviction_avoided", "n")) \
+                or not self.estimated(ev_terms):
             ev_terms = []
         significant, _ = self.term_sentences(ev_terms, "or")
         if significant:
@@ -1942,8 +2090,8 @@ class Builder:
                           "%(clients_norm)s cliënten per VTE; over alle regio's samen waren er "
                           "%(overall)s cliënten per VTE.") % {**self.norm_words,
                 "k": self.num(meeting), "n": self.num(with_fte),
-                "overall": HIDDEN if self.is_small(overall.get("active"))
-                else self.dec(overall.get("clients_per_fte"))}
+                "overall": self.active_grid().cell(len(self.per_caw()), 0).text(
+                    lambda _: self.dec(overall.get("clients_per_fte")))}
             if failing:
                 text += " " + self.t("Onder de norm: %(list)s.") % {"list": ", ".join(failing)}
             add(text, "norm")
@@ -1958,10 +2106,10 @@ class Builder:
                 "norm": self.dec(norms["caseload_per_fte"], 0)}, "caseload")
         rr = _get(r, "indicators", "re_referral", default={})
         rr_all = rr.get("overall") or {}
-        if rr.get("available") and rr_all.get("rate") is not None and not (
-                self.is_small(rr_all.get("re_referred"))
-                or self.is_small((rr_all.get("with_client_id") or 0)
-                                 - (rr_all.get("re_referred") or 0))):
+        herval = getattr(self, "herval", None)
+        if rr.get("available") and rr_all.get("rate") is not None and herval is not None \
+                and not herval.hidden(len(herval.rows) - 1, 0) \
+                and not herval.hidden(len(herval.rows) - 1, 1):
             add(self.t("Van de trajecten die in %(cohort)s werden afgesloten, kreeg %(rate)s "
                        "binnen 12 maanden een nieuwe begeleiding.") % {
                 "cohort": rr.get("cohort_year"),
@@ -2031,8 +2179,10 @@ class Builder:
         ev = self.r.get("eviction_avoided", {})
         blocks: list[Block] = []
         conf_c, conf_e = self.pct(cox.get("conf_level"), 0), self.pct(ev.get("conf_level"), 0)
-        cox_ok = not self.too_few(cox.get("n")) and self.estimated(cox.get("terms") or [])
-        ev_ok = not self.too_few(ev.get("n")) and self.estimated(ev.get("terms") or [])
+        cox_ok = self.enough("counts.active", cox.get("n")) and self.estimated(
+            cox.get("terms") or [])
+        ev_ok = self.enough("eviction.known", ev.get("n")) and self.estimated(
+            ev.get("terms") or [])
         if cox_ok:
             blocks.append(self.table(
                 "cox-volledig", self.t("Cox-model van de afsluiting: alle termen"),
@@ -2040,7 +2190,8 @@ class Builder:
                  self.t("Hazardratio (%(level)s-BI)") % {"level": conf_c}, self.t("p")],
                 self.term_rows(cox["terms"], "hr", full=True),
                 n=self.t("n = %(n)s trajecten, %(e)s afgesloten") % {
-                    "n": self.small(cox.get("n")), "e": self.small(cox.get("events"))}))
+                    "n": self.count("counts.active", cox.get("n")),
+                    "e": self.count("counts.closed", cox.get("events"))}))
         ph_terms = _get(cox, "ph_test", "terms", default=[])
         if cox_ok and ph_terms:
             blocks.append(self.table(
@@ -2048,7 +2199,7 @@ class Builder:
                 [self.t("Term"), self.t("Chi²"), self.t("Vrijheidsgraden"), self.t("p")],
                 [[self.term_label(x["term"], "hr"), self.dec(x.get("chisq"), 2),
                   self.num(x.get("df")), self.pval(x.get("p"))] for x in ph_terms],
-                n=self.n_line(cox.get("n"), N_("n = %(n)s trajecten"))))
+                n=self.n_line(cox.get("n"), N_("n = %(n)s trajecten"), fact="counts.active")))
         if ev_ok:
             blocks.append(self.table(
                 "logistisch-volledig", self.t("Logistisch model van een vermeden uithuiszetting: "
@@ -2057,9 +2208,11 @@ class Builder:
                  self.t("Oddsratio (%(level)s-BI)") % {"level": conf_e}, self.t("p")],
                 self.term_rows(ev["terms"], "or", full=True),
                 n=self.t("n = %(n)s afgesloten trajecten, %(e)s vermeden") % {
-                    "n": self.small(ev.get("n")), "e": self.small(ev.get("events"))}))
+                    "n": self.count("eviction.known", ev.get("n")),
+                    "e": self.count("eviction.ja", ev.get("events"))}))
         rows = [
-            [self.t("Cox-model"), self.small(cox.get("n")), self.small(cox.get("events")),
+            [self.t("Cox-model"), self.count("counts.active", cox.get("n")),
+             self.count("counts.closed", cox.get("events")),
              self.dec(cox.get("loglik"), 1),
              self.t("LR χ² = %(s)s, vg = %(df)s, %(p)s") % {
                  "s": self.dec(_get(cox, "lr_test", "statistic"), 1),
@@ -2071,7 +2224,8 @@ class Builder:
                  "strata": ", ".join(self.variable(x) for x in cox.get("strata") or [])
                  or self.t("geen")},
              self.yes_no(cox.get("converged"))],
-            [self.t("Logistisch model"), self.small(ev.get("n")), self.small(ev.get("events")),
+            [self.t("Logistisch model"), self.count("eviction.known", ev.get("n")),
+             self.count("eviction.ja", ev.get("events")),
              self.dec(ev.get("loglik"), 1), fmt.MISSING,
              self.t("standaardfouten: %(cov)s") % {"cov": ev.get("cov_type") or fmt.MISSING},
              self.yes_no(ev.get("converged"))],
@@ -2081,7 +2235,7 @@ class Builder:
             [self.t("Model"), self.t("n"), self.t("Gebeurtenissen"), self.t("Log-likelihood"),
              self.t("Toets"), self.t("Details"), self.t("Geconvergeerd")], rows,
             numeric=[False, True, True, True, False, False, False],
-            n=self.n_line(cox.get("n"), N_("n = %(n)s trajecten")),
+            n=self.n_line(cox.get("n"), N_("n = %(n)s trajecten"), fact="counts.active"),
             notes=[self.t("Gebeurtenissen: afsluitingen (Cox) of vermeden uithuiszettingen "
                           "(logistisch).")]))
         return blocks
@@ -2091,9 +2245,12 @@ class Builder:
         files = validation.get("files", [])
         blocks: list[Block] = [Text("bijlage_kwaliteit")]
         if files:
-            grid = self.grid([f["bestand"] for f in files],
+            grid = self.grid("bestanden", [f["bestand"] for f in files],
                              [[f.get("rijen_geldig") or 0 for f in files],
-                              [f.get("rijen_quarantaine") or 0 for f in files]])
+                              [f.get("rijen_quarantaine") or 0 for f in files]],
+                             facts={(len(files), 0): "counts.rows_valid",
+                                    (len(files), 1): "counts.rows_quarantined",
+                                    (len(files), 2): "counts.rows_in"})
             rows = []
             for i, f in enumerate(files):
                 result = (self.t("geweigerd: %(why)s") % {"why": self.file_rule(f.get("regel"))}
@@ -2108,14 +2265,15 @@ class Builder:
                 [self.t("Bestand"), self.t("Rijen in"), self.t("Geldig"), self.t("Quarantaine"),
                  self.t("Resultaat"), self.t("Waarschuwing")], rows, grids=[grid],
                 numeric=[False, True, True, True, False, False], total_rows=1,
-                n=self.n_line(len(files), N_("n = %(n)s aangeleverde bestanden"), plain=True),
+                n=self.n_line(len(files), N_("n = %(n)s aangeleverde bestanden")),
                 notes=[self.t("Waarschuwing: bijvoorbeeld een onbekende kolom die genegeerd en "
                               "niet bewaard werd.")]))
         per_rule = (self.p or {}).get("validation", {}).get("per_rule") or {}
         if per_rule:
             codes = self.p["validation"]["regions"]  # type: ignore[index]
             names = list(per_rule)
-            grid = self.grid(names, [[per_rule[name][c] for name in names] for c in codes],
+            grid = self.grid("regels-regio", names,
+                             [[per_rule[name][c] for name in names] for c in codes],
                              col_total=False)
             rows = [[name] + [grid.count(i, j) for j in range(len(codes) + 1)]
                     for i, name in enumerate(names)]
@@ -2123,7 +2281,8 @@ class Builder:
                 "regels-regio", self.t("Rijen in quarantaine per regel en CAW-regio"),
                 [self.t("Regel"), *codes, self.t("Totaal")], rows, grids=[grid],
                 n=self.n_line(self.r.get("counts", {}).get("rows_quarantined"),
-                              N_("n = %(n)s rijen in quarantaine")),
+                              N_("n = %(n)s rijen in quarantaine"),
+                              fact="counts.rows_quarantined"),
                 notes=[self.t("Een rij die meer dan één regel breekt, telt bij elke regel. "
                               "Regio '?': ontbrekende of onbekende code.")]))
         problems = [[self.t(MODEL_NAMES[k]), text] for k in MODEL_NAMES
@@ -2133,7 +2292,7 @@ class Builder:
                 "meldingen", self.t("Technische meldingen van de modelroutines"),
                 [self.t("Model"), self.t("Melding (zoals de software ze geeft)")], problems,
                 numeric=[False, False],
-                n=self.n_line(len(problems), N_("n = %(n)s meldingen"), plain=True)))
+                n=self.n_line(len(problems), N_("n = %(n)s meldingen"))))
         return blocks
 
 

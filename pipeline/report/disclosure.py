@@ -13,24 +13,32 @@ The rule (threshold t, default 5; the reader of /work/shared/disclosure.md is th
 
 1. Primary: a count or a sum of counts with 0 < n < t is hidden (shown ``<t``). Zero is
    published: it describes no household.
-2. Secondary: hidden numbers must not be determined by the published ones. A published
-   count is a linear equation on the cells beneath it; a published share is two linear
-   inequalities (its rounding interval, read as rounded and also as truncated). A hidden
-   number is *disclosed* when its minimum and maximum over the non-negative integer
-   solutions of those relations coincide, or when the whole range lies in 1..t-1 (a group
-   of fewer than t is revealed without its exact size); a published total whose hidden
-   part is pinned in 1..t-1 is a disclosure too. Secondary suppression first hides, for
-   every published sum with exactly one hidden cell, the smallest other non-zero cell
-   (ties: declaration order), then asks the exact check (an integer program per hidden
-   number, ``scipy.optimize.milp``) and hides the smallest published cell related to each
-   disclosed number until none is left. Secondary cells are shown ``x``.
+2. Secondary: no hidden count below t may follow from the published numbers. A published
+   count is a linear equation on the cells beneath it (a share published with its count
+   and denominator adds none). A hidden count is *disclosed* when the non-negative integer
+   solutions of those equations place it in 1..t-1 (exactly, min == max, or as a range: a
+   group of fewer than t households is revealed either way); so is the hidden part of a
+   published total (a sum of several hidden cells) placed in 1..t-1. A hidden count of t or
+   more that can be recomputed reveals no household and is allowed. Secondary suppression
+   first hides, for every published sum with exactly one hidden cell, the smallest other
+   non-zero cell (ties: declaration order); then the exact check (min and max of each
+   target by linear programming, integer programming when the optimum is fractional:
+   ``scipy.optimize``) names what is still disclosed, and one more related number is
+   hidden per round: a sum declared ``spare`` (an n beside a share), else the smallest
+   published cell, else a published total, the first that removes the disclosure.
+   Secondary cells are shown ``x``.
 3. Derived numbers follow: a share is hidden when its numerator or denominator is (shown
    ``<t`` when its numerator is small, ``x`` otherwise); a number declared with ``on=`` (a
    median, a mean, an interval, a model) is hidden when any count it rests on is hidden
    or below t.
 4. Across tables: a count may carry a ``fact`` name (``"counts.closed"``). The same fact
-   in a later table takes the status decided first, and the tables sharing facts are
-   checked as one system of relations.
+   in a later table takes the status decided first, and tables sharing a hidden fact are
+   checked as one system of relations (a published shared fact is a known constant in
+   each and couples nothing).
+
+``reconstruct`` is the reader's attempt on any set of relations, shares included (as
+rounded in print, and also read as truncated); the tests use it on the numbers the old
+report published.
 
 ``Checkpoint.audit`` repeats the exact check over every table with everything published
 from it; ``Checkpoint.verify`` raises ``DisclosureError`` when anything is disclosed. The
@@ -41,7 +49,6 @@ many fails the build instead of the household.
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +57,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 DEFAULT_THRESHOLD = 5
+TRIES = 6  # candidates tried one by one before the smallest is hidden and the search goes on
 SECONDARY = "x"
 TOTAL = "Totaal"
 NOTE = ("<%(t)s: minder dan %(t)s, niet gepubliceerd; "
@@ -110,6 +118,7 @@ class _Quantity:
     den: Key | None = None
     digits: int = 1
     on: tuple[Key, ...] = ()
+    spare: bool = False  # a derived sum to hide before any cell
 
 
 class Spec:
@@ -132,14 +141,17 @@ class Spec:
             raise ValueError(f"een aantal kan niet negatief zijn: {key!r} = {value}")
         return self._add(key, _Quantity("cell", value, {key: 1}, fact))
 
-    def total(self, key: Key, parts: Iterable[Key], *, fact: str | None = None) -> Key:
-        """A published sum of cells or of other sums (a margin, 'ja + nee', ...)."""
+    def total(self, key: Key, parts: Iterable[Key], *, fact: str | None = None,
+              spare: bool = False) -> Key:
+        """A published sum of cells or of other sums (a margin, 'ja + nee', ...).
+        ``spare``: a derived sum (an n shown beside a share) that secondary suppression
+        may hide before any cell, rather than hiding cells around it."""
         terms: dict[Key, int] = {}
         for part in parts:
             for atom, coef in self.quantities[part].terms.items():
                 terms[atom] = terms.get(atom, 0) + coef
         value = sum(self.quantities[a].value * c for a, c in terms.items())
-        return self._add(key, _Quantity("sum", value, terms, fact))
+        return self._add(key, _Quantity("sum", value, terms, fact, spare=spare))
 
     def share(self, key: Key, num: Key, den: Key, *, digits: int = 1) -> Key:
         """num / den as a fraction, printed as a percentage with ``digits`` decimals."""
@@ -325,41 +337,32 @@ def _split(rows: list[np.ndarray], lo: list[float], hi: list[float]):  # type: i
             np.array(a_eq) if a_eq else None, np.array(b_eq) if b_eq else None)
 
 
-def disclosed(low: float, high: float, true: float, threshold: int, *,
-              group: bool = False) -> bool:
-    """Pinned to its true value (not 0), or known to be a group of 1..t-1. For a
-    ``group`` (the hidden part of a published total) only the second counts: a known sum
-    of several hidden cells of t or more reveals no household."""
-    small = low >= 1 and high <= threshold - 1
-    if group:
-        return small
-    return small or (math.isclose(low, high) and math.isclose(low, true) and true != 0)
+def disclosed(low: float, high: float, threshold: int) -> bool:
+    """A reader knows the number lies in 1..t-1: a group of fewer than t households is
+    revealed, exactly (low == high) or not. A hidden count of t or more that can be
+    recomputed, or a known sum of several hidden cells of t or more, reveals none."""
+    return low >= 1 and high <= threshold - 1
 
 
-def reconstruct(problem: Problem, targets: Mapping[str, dict[Key, float]], threshold: int,
-                *, groups: Iterable[str] = ()) -> list[tuple[str, float, float, float]]:
-    """The targets a reader can pin down (shares read as rounded, then as truncated);
-    names in ``groups`` are hidden parts of published totals (see ``disclosed``)."""
-    groups = set(groups)
+def reconstruct(problem: Problem, targets: Mapping[str, dict[Key, float]], threshold: int
+                ) -> list[tuple[str, float, float, float]]:
+    """The targets a reader can place in 1..t-1 (shares read as rounded, then as
+    truncated), each as (name, low, high, true value)."""
     found: dict[str, tuple[str, float, float, float]] = {}
     names = list(targets)
     trues = [sum(problem.true[k] * v for k, v in targets[n].items()) for n in names]
 
     def safe(i: int, seen: set[float]) -> bool:
-        """Solutions seen with the target outside 1..t-1, and (unless a group) two values."""
-        if not seen:
-            return False
-        outside = min(seen) < 1 or max(seen) > threshold - 1
-        return outside and (names[i] in groups or len(seen) > 1)
+        """A solution seen with the target outside 1..t-1 proves it safe."""
+        return any(v < 1 or v > threshold - 1 for v in seen)
 
-    for truncated in (False, True):
+    for truncated in (False, True) if problem.share else (False,):
         ranges = problem.ranges([targets[n] for n in names], truncated=truncated,
                                 settled=safe)
         if ranges is None:
             continue
         for name, true, (low, high) in zip(names, trues, ranges, strict=True):
-            if low <= true + 1e-6 and true - 1e-6 <= high and disclosed(
-                    low, high, true, threshold, group=name in groups):
+            if low <= true + 1e-6 and true - 1e-6 <= high and disclosed(low, high, threshold):
                 found.setdefault(name, (name, low, high, true))
     return list(found.values())
 
@@ -386,8 +389,19 @@ class Checkpoint:
 
     # ---- deciding
 
-    def count(self, fact: str, value: int) -> Cell:
+    def fact(self, name: str, value: Any) -> str | None:
+        """``name`` when no table has that fact yet or it has this value, else None (a
+        different number under the same name is not the same fact: it stays unlinked)."""
+        if name not in self.facts:
+            return name
+        t, key = self.facts[name]
+        return name if self.tables[t].spec.quantities[key].value == int(value or 0) else None
+
+    def count(self, fact: str, value: Any) -> Cell:
         """A count shown on its own: the cell of its fact if a table has it, else alone."""
+        value = int(value or 0)
+        if self.fact(fact, value) is None:
+            fact = f"{fact}={value}"
         if fact in self.facts:
             t, key = self.facts[fact]
             return self.tables[t].cells[key]
@@ -423,15 +437,11 @@ class Checkpoint:
                 self.facts[q.fact] = (index, key)
         try:
             self._line_rule(spec, status, forced)
-            for _ in range(10 * len(qs) + 10):
+            for _ in range(len(qs) + 1):
                 findings = self._findings(self._component(index))
                 if not findings:
                     break
-                own = [f for f in findings if f[0] == index]
-                # a hidden number of an earlier table, pinned through a shared fact: hide
-                # more of this table around the numbers it shares
-                atoms = own[0][2] if own else [k for k, q in qs.items() if q.fact]
-                self._hide_for(spec, status, forced, atoms)
+                self._repair(index, status, forced, findings)
             else:  # pragma: no cover - each round hides one more number
                 raise DisclosureError(f"tabel {spec.key}: geen veilige onderdrukking gevonden")
         except Exception:
@@ -502,24 +512,51 @@ class Checkpoint:
             pick = min(touching, key=lambda k: (spec.quantities[k].value, order[k]))
         status[pick] = Status.SECONDARY
 
-    def _hide_for(self, spec: Spec, status: dict[Key, Status], forced: set[Key],
-                  keys: Sequence[Key]) -> None:
-        """Hide one more cell of this table related to a disclosed number."""
-        atoms = [a for k in keys for a in spec.quantities[k].terms]
-        related: list[Key] = []
-        for key, q in spec.quantities.items():
-            if q.kind == "sum" and status[key] is Status.PUBLISHED and set(q.terms) & set(atoms):
-                related += [a for a in q.terms if a not in related]
-        self._hide_one(spec, status, forced, related or list(atoms), exclude=set(atoms))
+    def _repair(self, index: int, status: dict[Key, Status], forced: set[Key],
+                findings: list[tuple[int, Key, list[Key], Finding]]) -> None:
+        """Hide one more number of table ``index`` for the first finding: the smallest
+        published cell related to it that alone removes the disclosure, else a published
+        sum that does, else the smallest related cell (the next round goes on)."""
+        spec = self.tables[index].spec
+        qs = spec.quantities
+        order = {k: i for i, k in enumerate(qs)}
+        own = [f for f in findings if f[0] == index]
+        target_index, _, atoms, finding = (own or findings)[0]
+        if target_index == index:
+            related = [a for k, q in qs.items() if q.kind == "sum"
+                       and status[k] is Status.PUBLISHED and set(q.terms) & set(atoms)
+                       for a in q.terms]
+        else:  # a number of an earlier table, pinned through the facts this table shares
+            related = [a for k, q in qs.items() if q.fact for a in q.terms]
+        related = list(dict.fromkeys(related or qs))
+        cells = sorted((a for a in related if qs[a].kind == "cell" and a not in forced
+                        and status[a] is Status.PUBLISHED and qs[a].value > 0),
+                       key=lambda a: (qs[a].value, order[a]))
+        sums = sorted((k for k, q in qs.items() if q.kind == "sum" and k not in forced
+                       and status[k] is Status.PUBLISHED and set(q.terms) & set(related)),
+                      key=lambda k: (not qs[k].spare, qs[k].value, order[k]))
+        spare = [k for k in sums if qs[k].spare]
+        candidates = [*spare, *cells, *(k for k in sums if not qs[k].spare)]
+        if not candidates:
+            raise DisclosureError(
+                f"tabel {spec.key}: een verborgen aantal is af te leiden uit getallen die "
+                "elders al gepubliceerd zijn")
+        for candidate in candidates[:TRIES]:
+            status[candidate] = Status.SECONDARY
+            if not self._findings(self._component(index), only=finding.what):
+                return
+            status[candidate] = Status.PUBLISHED
+        status[candidates[0]] = Status.SECONDARY
 
     # ---- checking
 
     def _component(self, index: int) -> list[int]:
-        """The tables linked to table ``index`` through shared facts."""
+        """The tables linked to table ``index`` through shared facts that are hidden. A
+        published shared fact couples nothing: each table knows its value already."""
         by_fact: dict[str, list[int]] = {}
         for i, table in enumerate(self.tables):
-            for q in table.spec.quantities.values():
-                if q.fact:
+            for key, q in table.spec.quantities.items():
+                if q.fact and table.status.get(key, Status.PUBLISHED) is not Status.PUBLISHED:
                     by_fact.setdefault(q.fact, []).append(i)
         seen, todo = {index}, [index]
         while todo:
@@ -550,7 +587,7 @@ class Checkpoint:
                 if q.kind in ("cell", "sum"):
                     if status[key] is Status.PUBLISHED:
                         problem.equal.append((terms(key), float(q.value)))
-                    else:
+                    elif 0 < q.value < self.threshold:
                         targets[f"{table.spec.key}: {key!r}"] = (
                             i, key, terms(key), self._atoms_hidden(table.spec, status, key),
                             False)
@@ -567,20 +604,20 @@ class Checkpoint:
                             and len(hidden) >= 2):
                         targets[f"{table.spec.key}: {key!r} (verborgen deel)"] = (
                             i, key, {(i, a): 1.0 for a in hidden}, hidden, True)
-                elif q.kind == "share" and self._derived(table.spec, status, key) is \
-                        Status.PUBLISHED and q.value is not None:
-                    problem.share.append((terms(q.num), terms(q.den),
-                                          round(q.value * 100, q.digits), q.digits))
+                # a share is published only with its numerator and denominator, so it adds
+                # no relation the counts do not already give: it needs no row here
         return problem, targets
 
-    def _findings(self, component: Sequence[int]) -> list[tuple[int, Key, list[Key], Finding]]:
+    def _findings(self, component: Sequence[int], only: str | None = None
+                  ) -> list[tuple[int, Key, list[Key], Finding]]:
         """Disclosed targets: (table index, quantity key, its hidden atoms, finding)."""
         problem, targets = self._problem(component)
-        groups = [n for n, v in targets.items() if v[4]]
+        if only is not None:
+            targets = {only: targets[only]} if only in targets else {}
         names = tuple(self.tables[i].spec.key for i in component)
         out = []
         for name, low, high, true in reconstruct(
-                problem, {n: v[2] for n, v in targets.items()}, self.threshold, groups=groups):
+                problem, {n: v[2] for n, v in targets.items()}, self.threshold):
             i, key, _, atoms, _ = targets[name]
             out.append((i, key, atoms, Finding(names, name, low, high, true)))
         return out

@@ -25,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipeline.report import i18n
 from pipeline.report.content import Report, build_report
-from pipeline.report.suppression import DEFAULT_THRESHOLD
+from pipeline.report.disclosure import DEFAULT_THRESHOLD
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
 TEMPLATE = "rapport.html.j2"
