@@ -46,6 +46,7 @@ from pipeline.report.profile import (
 )
 from pipeline.report.render import TEMPLATE, TIMESTAMP_FORMAT, environment, render
 from pipeline.synthetic import generate
+from tests.report import golden
 
 PROJECT = Path(__file__).resolve().parents[1]
 TEMPLATES = PROJECT / "reports" / "templates"
@@ -368,6 +369,13 @@ def test_same_inputs_give_the_same_report_but_for_the_timestamp(year: SimpleName
     assert "data-run-timestamp" not in STAMP.sub("", again)
 
 
+def test_golden_report_text() -> None:
+    # the demo report rendered from stored inputs (tests/report/golden.py): moving the
+    # report's code must not change a word; an intended change rewrites the golden file
+    # (python -m tests.report.golden) and the commit's diff of it shows what the reader sees
+    assert golden.render_text() == golden.GOLDEN.read_text(encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- English
 
 
@@ -384,7 +392,9 @@ def _python_messages(path: Path) -> list[str]:
 
 
 def test_every_marked_message_has_an_english_translation() -> None:
-    messages = _python_messages(PROJECT / "pipeline" / "report" / "content.py")
+    # the whole package: chapters, blocks and helpers mark their messages where they are
+    messages = [m for path in sorted((PROJECT / "pipeline" / "report").rglob("*.py"))
+                for m in _python_messages(path)]
     assert len(messages) > 300 and content.SOURCE not in messages
     assert i18n.missing_messages([*messages, content.SOURCE]) == []
     for template in sorted(TEMPLATES.glob("*.j2")):

@@ -11,8 +11,8 @@ the trajectories frame and the quarantine, once per run, in the ``jaarrapport`` 
 
 What comes out is JSON-ready (ints, strings, rounded floats) and contains counts only:
 no identifiers, no dates, no row of the quarantine, no free text. The counts are *not*
-suppressed here; the report suppresses every count table it publishes
-(``pipeline.report.suppression``), so the threshold stays a setting of the report.
+suppressed here; the report publishes every count through its disclosure checkpoint
+(``pipeline.report.disclosure``), so the threshold stays a setting of the report.
 Same frames and settings give the same dict (every order is fixed, not hash-based).
 """
 
