@@ -347,11 +347,14 @@ def test_extra_fte_without_earlier_data_is_not_judged() -> None:
 
 
 def test_synthetic_year_recovers_the_simulated_supply() -> None:
-    """Synthetic starts follow 26.66 supports per FTE a year; the indicators see that."""
+    """Synthetic starts follow 26.66 supports per FTE a year; the indicators see that.
+    (Starts proportional to the FTE, no regional trends: the generator's defaults follow
+    FTE ** 0.8 with trends, for the reinforcement analysis.)"""
     from pipeline.contract import COLUMN_NAMES
-    from pipeline.synthetic import simulate
+    from pipeline.synthetic import SynthConfig, simulate
 
-    sim = simulate([2012, 2013], seed=7, today=RUN_DATE)
+    sim = simulate([2012, 2013], seed=7, today=RUN_DATE,
+                   config=SynthConfig(fte_power=1.0, intake_growth={}))
     traj = trajectories(sim.frame.select(COLUMN_NAMES), 2013)
     result = programme_indicators(traj, load_reference(), 2013)
     total = result["overall"]
