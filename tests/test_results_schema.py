@@ -97,13 +97,24 @@ def test_the_schema_describes_every_key_a_run_writes(written: dict) -> None:
     schema = load_schema()
     closed = []
 
-    def walk(node: dict, value: Any, path: str) -> None:
+    def resolved(node: dict) -> dict:
+        """The node with its $ref and the properties of its allOf parts merged in."""
         if "$ref" in node:
-            node = {**schema["$defs"][node["$ref"].split("/")[-1]], **node}
+            node = {**schema["$defs"][node["$ref"].split("/")[-1]],
+                    **{k: v for k, v in node.items() if k != "$ref"}}
+        node = {**node, "properties": dict(node.get("properties", {}))}
         for part in node.get("allOf", []):
-            walk(part, value, path)
+            part = resolved(part)
+            node["properties"] |= part["properties"]
+            for key in ("items", "additionalProperties", "patternProperties"):
+                if key in part and key not in node:
+                    node[key] = part[key]
+        return node
+
+    def walk(node: dict, value: Any, path: str) -> None:
+        node = resolved(node)
         if isinstance(value, dict):
-            props = node.get("properties", {})
+            props = node["properties"]
             for key, child in value.items():
                 if key in props:
                     walk(props[key], child, f"{path}.{key}")
@@ -116,7 +127,7 @@ def test_the_schema_describes_every_key_a_run_writes(written: dict) -> None:
                 walk(node["items"], child, f"{path}[]")
 
     walk(schema, written, "")
-    assert closed == []
+    assert closed == [], "\n".join(closed)
 
 
 @pytest.mark.parametrize(("change", "where"), [
@@ -138,7 +149,8 @@ def test_the_schema_rejects_what_it_must(written: dict, change, where: str) -> N
 
 
 def issue_12_blocks() -> dict[str, Any]:
-    """The new blocks in the shapes issue 12 fixes ("results.json (fixed interface)")."""
+    """The new blocks in the shapes issue 12 fixes ("results.json (fixed interface)");
+    regional_comparison as one such block per outcome (evictions, avoided evictions)."""
     row = {"n": 300, "events": 120, "median_days": 227.0, "rmst_days": 262.4,
            "rmst_ci": [250.1, 274.9]}
     cs_term = {"term": "procedure_gestart", "coef": 0.742, "se": 0.1, "hr": 2.1,
@@ -159,13 +171,15 @@ def issue_12_blocks() -> dict[str, Any]:
         "fine_gray": {"uithuisgezet": {"n": 4111, "events": 512, "terms": [
             {"term": "procedure_gestart", "coef": 0.61, "se": 0.09, "shr": 1.84,
              "lower": 1.54, "upper": 2.2, "p": 3e-11}]}},
-        "regional_comparison": {"outcome": "uithuisgezet", "per_caw": [
-            {"caw": "OVL", "n": 229, "observed": 31, "expected": 24.2, "ratio": 1.28,
-             "limits95": [0.62, 1.41], "limits998": [0.45, 1.62],
-             "signal": None},
-            {"caw": "BRU", "n": 120, "observed": 30, "expected": 12.0, "ratio": 2.5,
-             "limits95": [0.5, 1.6], "limits998": [0.3, 2.0],
-             "signal": "hoger"}]},
+        "regional_comparison": {
+            "uithuisgezet": {"outcome": "uithuisgezet", "per_caw": [
+                {"caw": "OVL", "n": 229, "observed": 31, "expected": 24.2, "ratio": 1.28,
+                 "limits95": [0.62, 1.41], "limits998": [0.45, 1.62], "signal": None},
+                {"caw": "BRU", "n": 120, "observed": 30, "expected": 12.0, "ratio": 2.5,
+                 "limits95": [0.5, 1.6], "limits998": [0.3, 2.0], "signal": "hoger"}]},
+            "vermeden": {"outcome": "vermeden", "per_caw": [
+                {"caw": "OVL", "n": 229, "observed": 151, "expected": 150.2, "ratio": 1.01,
+                 "limits95": [0.85, 1.16], "limits998": [0.76, 1.26], "signal": None}]}},
     }
 
 
@@ -194,8 +208,10 @@ def test_the_blocks_of_issue_12_fit_in_their_fixed_shapes(written: dict) -> None
 
 
 @pytest.mark.parametrize(("change", "where"), [
-    (lambda r: r["regional_comparison"]["per_caw"][0].update(signal="higher"),
-     "regional_comparison.per_caw[0].signal: 'higher' is not one of"),
+    (lambda r: r["regional_comparison"]["uithuisgezet"]["per_caw"][0].update(signal="higher"),
+     "regional_comparison.uithuisgezet.per_caw[0].signal: 'higher' is not one of"),
+    (lambda r: r["regional_comparison"].pop("vermeden"),
+     "regional_comparison: 'vermeden' is a required property"),
     (lambda r: r["duration"]["by_caw"][0].pop("caw"), "duration.by_caw[0]: 'caw' is a required"),
     (lambda r: r["duration"]["by_start_year"][0].update(rmst_ci=[1, 2, 3]),
      "duration.by_start_year[0].rmst_ci"),
@@ -218,6 +234,6 @@ def test_docs_are_generated_from_the_schema() -> None:
     assert DOCS_FILE.read_text(encoding="utf-8") == schema_markdown(), \
         "docs/results.md wijkt af van het schema: draai `python -m pipeline.results --docs`"
     text = DOCS_FILE.read_text(encoding="utf-8")
-    for path in ("`by_group.<sleutel>.levels[].median_ci`", "`per_caw[].signal`",
+    for path in ("`by_group.<sleutel>.levels[].median_ci`", "`uithuisgezet.per_caw[].signal`",
                  "`by_start_year[].complete`", "`terms[].or_ci`", "`unknown_bounds`"):
         assert path in text, path
