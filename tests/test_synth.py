@@ -666,8 +666,9 @@ def test_cause_specific_cox_recovers_the_truth() -> None:
 
 @pytest.mark.slow
 def test_coverage_of_95_percent_intervals_over_many_seeds() -> None:
-    runs = [_cause_z_scores(seed, 5000) for seed in range(100, 130)]
+    runs = [_cause_z_scores(seed, 5000) for seed in range(100, 200)]
+    # 100 seeds x 25 terms per outcome; measured: coverage 0.949-0.951, mean z within 0.04.
     for outcome in OUTCOMES:
         z = np.concatenate([r[outcome] for r in runs])
-        assert 0.92 <= np.mean(np.abs(z) < 1.96) <= 0.98, outcome
-        assert abs(z.mean()) < 0.2, outcome
+        assert 0.93 <= np.mean(np.abs(z) < 1.96) <= 0.97, outcome
+        assert abs(z.mean()) < 0.1, outcome
