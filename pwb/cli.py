@@ -274,6 +274,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                       f"heeft geen login: iedereen die dit adres bereikt, kan runs starten en "
                       f"alle logs lezen. Zet er een reverse proxy met authenticatie voor (zie "
                       f"deploy/README.md).")
+    if not os.environ.get("PWB_PSEUDONYM_KEY"):
+        console.print("[yellow]Let op:[/yellow] PWB_PSEUDONYM_KEY is niet gezet: runs vanuit de "
+                      "UI (ook de planning en de inbox-sensor) pseudonimiseren dan met de "
+                      "publieke demosleutel, enkel geschikt voor synthetische gegevens. Zet de "
+                      "sleutel vóór pwb serve voor echte gegevens.", soft_wrap=True)
     console.print(f"Dagster UI: http://{args.host}:{args.port}  (DAGSTER_HOME={home}); "
                   f"stoppen met Ctrl-C.")
     process = subprocess.Popen(command, env=env, cwd=PROJECT, start_new_session=True)

@@ -287,12 +287,17 @@ def test_failing_run_leaks_nothing(failure, delivery, run_in_process, capfd, mon
 
 def test_every_file_rejected_run_completes_and_leaks_nothing(run_in_process, capfd,
                                                              tmp_path) -> None:
-    """Only poisoned files: an empty year, reported as such, not a crash."""
+    """Only poisoned files: the run stops before the report with the Dutch reason (issue
+    15: a year without a valid trajectory writes no report), not a crash, and leaks
+    nothing on the way."""
     inbox = poisoned_delivery(tmp_path / "inbox", good=False)
-    _, channels, store = run_in_process(inbox, expect_success=True)
-    results = (tmp_path / "out" / YEAR / "results.json").read_text(encoding="utf-8")
-    assert '"rows_in": 0' in results and '"files_rejected": 6' in results
-    assert (tmp_path / "out" / YEAR / "rapport.html").is_file()
+    result, channels, store = run_in_process(inbox, expect_success=False)
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert failure.step_key == "trajecten"
+    assert failure.event_specific_data.error.cause.cls_name == "EmptyYear"
+    files = pl.read_parquet(store / "bestandsverslag" / f"{YEAR}.parquet")
+    assert files.height == 6 and files["geweigerd"].all()
+    assert not (tmp_path / "out" / YEAR).exists()
     captured = capfd.readouterr()
     assert leaks(channels + [("stderr", captured.err), ("stdout", captured.out)]) == []
 
