@@ -1,0 +1,175 @@
+"""The reinforcement analysis (issue 14 item 3): PPML against R, the wild cluster score
+bootstrap's properties (deterministic, holds its level with ten regions, covers a known
+elasticity), and the block on the project's generator whose intake follows FTE to a
+known power (truth.json: intake model fte_power)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pipeline.reference import load_reference
+from pipeline.reinforcement import _design, estimate, fte_panel, reinforcement
+from pipeline.results import load_schema
+from pipeline.stats.count_model import poisson_fit
+from pipeline.stats.wild_bootstrap import WEBB, ScoreBootstrap, webb_weights
+from pipeline.synthetic.config import SynthConfig
+from pipeline.synthetic.simulate import simulate
+from pipeline.trends import complete_years
+from pipeline.years import trajectories
+
+REFERENCE = Path(__file__).parent / "reference"
+_spec = importlib.util.spec_from_file_location("stats_count_model",
+                                               REFERENCE / "stats_count_model.py")
+R = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(R)
+YEARS = [2011, 2012, 2013]
+
+
+def _r_panel() -> pl.DataFrame:
+    return pl.read_csv(REFERENCE / "ppml_panel.csv", try_parse_dates=True)
+
+
+@pytest.mark.parametrize("model", ["fe", "fe_trends", "fe_offset"])
+def test_ppml_matches_r_glm_quasipoisson(model: str) -> None:
+    panel = _r_panel()
+    z, _ = _design(panel, region_trends=model == "fe_trends")
+    offset = np.log(panel["n"].to_numpy()) if model == "fe_offset" else None
+    fit = poisson_fit(np.column_stack([z, np.log(panel["fte"].to_numpy())]),
+                      panel["y"].to_numpy(), offset)
+    want = R.LOG_FTE[model]
+    assert fit.coef[-1] == pytest.approx(want["coef"], rel=R.REL_TOL)
+    assert fit.se[-1] == pytest.approx(want["se"], rel=R.REL_TOL)
+    assert fit.dispersion == pytest.approx(want["dispersion"], rel=R.REL_TOL)
+    assert fit.deviance == pytest.approx(want["deviance"], rel=R.REL_TOL)
+    # 1 + 9 regions + 35 months (+ 9 trends: the first region's is left out, as the
+    # trends of all ten would be collinear with the month effects) + log FTE
+    assert fit.rank == z.shape[1] + 1 == (55 if model == "fe_trends" else 46)
+
+
+def test_aliased_column_is_dropped_like_r() -> None:
+    panel = _r_panel()
+    z, _ = _design(panel, region_trends=False)
+    x = np.log(panel["fte"].to_numpy())
+    fit = poisson_fit(np.column_stack([z, x, 2 * x]), panel["y"].to_numpy())
+    assert np.isnan(fit.coef[-1]) and fit.coef[-2] == pytest.approx(R.LOG_FTE["fe"]["coef"],
+                                                                    rel=R.REL_TOL)
+
+
+def test_webb_weights_have_mean_zero_variance_one_and_six_points() -> None:
+    assert WEBB.mean() == pytest.approx(0) and (WEBB ** 2).mean() == pytest.approx(1)
+    w = webb_weights(60_000, 10, seed=1)
+    assert set(np.unique(w)) == set(WEBB)
+    assert np.array_equal(w, webb_weights(60_000, 10, seed=1))
+
+
+def _simulated_panel(seed: int, power: float, size: float = 1.0) -> pl.DataFrame:
+    """Region x month starts, E = exp(region + season) x FTE ** power, overdispersed (NB
+    with shape 20); FTE in force from the shipped reference (the circular's two dates)."""
+    rng = np.random.default_rng(seed)
+    panel = fte_panel(load_reference(), YEARS).sort("caw", "month")
+    codes = {c: i for i, c in enumerate(sorted(panel["caw"].unique()))}
+    level = rng.normal(1.5, 0.5, len(codes))
+    season = rng.normal(0, 0.1, 36)
+    r = np.array([codes[c] for c in panel["caw"]])
+    t = ((panel["month"].dt.year() - 2011) * 12 + panel["month"].dt.month() - 1).to_numpy()
+    mu = size * np.exp(level[r] + season[t]) * panel["fte"].to_numpy() ** power
+    y = rng.negative_binomial(20, 20 / (20 + mu))
+    events = load_reference().extra_fte.group_by("caw").agg(pl.col("vanaf").min().alias("event"))
+    return panel.with_columns(pl.Series("starts", y)).join(events, on="caw", how="left")
+
+
+def _test(panel: pl.DataFrame, draws: int, seed: int) -> ScoreBootstrap:
+    z, _ = _design(panel, region_trends=False)
+    return ScoreBootstrap.build(panel["starts"].to_numpy(), np.log(panel["fte"].to_numpy()), z,
+                                panel["caw"].to_numpy(), draws=draws, seed=seed)
+
+
+def test_bootstrap_is_deterministic_with_a_seed() -> None:
+    panel = _simulated_panel(3, power=0.8)
+    one, two = estimate(panel, region_trends=False, draws=999, seed=5), estimate(
+        panel, region_trends=False, draws=999, seed=5)
+    assert one == two
+    assert one["ci"][0] < one["elasticity"] < one["ci"][1]
+    other = estimate(panel, region_trends=False, draws=999, seed=6)
+    assert other["elasticity"] == one["elasticity"]  # the seed moves only the inference
+    assert "B = 999, seed 5" in one["inference"]
+
+
+def _rejection_rate(seeds: range, draws: int) -> float:
+    rejected = [(_test(_simulated_panel(s, power=0.0), draws, s).p_value(0.0) <= 0.05)
+                for s in seeds]
+    return float(np.mean(rejected))
+
+
+def test_score_bootstrap_holds_its_level_fast() -> None:
+    # 200 data sets under a true elasticity 0: binomial sd of the rate 1.5 points
+    rate = _rejection_rate(range(200), 399)
+    assert 0.01 <= rate <= 0.10, rate
+
+
+@pytest.mark.slow
+def test_score_bootstrap_holds_its_level() -> None:
+    rate = _rejection_rate(range(2000), 999)
+    assert 0.035 <= rate <= 0.07, rate  # 5 % +- about 3 sd (0.5 points)
+
+
+@pytest.mark.slow
+def test_interval_covers_a_known_power_at_its_nominal_rate() -> None:
+    covered = []
+    for seed in range(300):
+        block = estimate(_simulated_panel(1000 + seed, power=0.8), region_trends=False,
+                         draws=999, seed=seed)
+        lo, hi = block["ci"]
+        covered.append((lo is None or lo <= 0.8) and (hi is None or 0.8 <= hi))
+    assert 0.90 <= np.mean(covered) <= 0.99, np.mean(covered)  # 95 % +- 3 sd (1.3 points)
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> tuple[dict, pl.DataFrame, list[int]]:
+    """The project's generator, default settings (growth trends OVL/BRU, power 0.8)."""
+    sim = simulate(YEARS, 3, n_per_year=3000)
+    valid = sim.frame.drop([c for c in sim.frame.columns if c.startswith("_")])
+    years = complete_years(valid, load_reference(), 2013)
+    return sim.truth, trajectories(valid, 2013), years
+
+
+def test_generator_power_is_covered_single_seed(synthetic) -> None:
+    truth, traj, years = synthetic
+    power = truth["intake"]["fte_power"]
+    assert power == 0.8
+    block = reinforcement(traj, load_reference(), years, draws=1999)
+    lo, hi = block["ci"]
+    assert lo < power < hi and lo > 0  # covers the truth and rejects 0
+    assert block["p"] < 0.05
+    assert block["n_regions"] == 10 and block["n_months"] == 12 * len(years)
+
+
+def test_no_effect_on_the_generator_is_not_found() -> None:
+    config = SynthConfig(fte_power=0.0)
+    sim = simulate(YEARS, 4, n_per_year=3000, config=config)
+    traj = trajectories(sim.frame.drop([c for c in sim.frame.columns if c.startswith("_")]),
+                        2013)
+    block = reinforcement(traj, load_reference(), YEARS, draws=999)
+    assert block["ci"][0] < 0 < block["ci"][1] and block["p"] > 0.05
+
+
+def test_block_shape_event_study_and_schema(synthetic) -> None:
+    from jsonschema import Draft202012Validator
+
+    _, traj, years = synthetic
+    block = reinforcement(traj, load_reference(), years, draws=999)
+    months = [e["month"] for e in block["event_study"]]
+    assert months == list(range(-12, 13))
+    assert block["event_study"][11] == {"month": -1, "coef": 0.0, "lower": None, "upper": None}
+    assert block["outcome"] == "starts per month"
+    assert block["waiting_time"]["elasticity"] is not None
+    # follow-up ends 2013-12-31: the months after the reinforcement are not followed for a year
+    assert block["evicted_12m"]["too_early"] is True
+    schema = load_schema()
+    sub = {"$defs": schema["$defs"], **schema["properties"]["reinforcement"]}
+    Draft202012Validator(sub).validate(block)
