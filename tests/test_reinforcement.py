@@ -5,6 +5,7 @@ known power (truth.json: intake model fte_power)."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -67,11 +68,18 @@ def test_webb_weights_have_mean_zero_variance_one_and_six_points() -> None:
     assert np.array_equal(w, webb_weights(60_000, 10, seed=1))
 
 
+@functools.cache
+def _fte_panel() -> pl.DataFrame:
+    events = load_reference().extra_fte.group_by("caw").agg(pl.col("vanaf").min().alias("event"))
+    return (fte_panel(load_reference(), YEARS).sort("caw", "month")
+            .join(events, on="caw", how="left"))
+
+
 def _simulated_panel(seed: int, power: float, size: float = 1.0) -> pl.DataFrame:
     """Region x month starts, E = exp(region + season) x FTE ** power, overdispersed (NB
     with shape 20); FTE in force from the shipped reference (the circular's two dates)."""
     rng = np.random.default_rng(seed)
-    panel = fte_panel(load_reference(), YEARS).sort("caw", "month")
+    panel = _fte_panel()
     codes = {c: i for i, c in enumerate(sorted(panel["caw"].unique()))}
     level = rng.normal(1.5, 0.5, len(codes))
     season = rng.normal(0, 0.1, 36)
@@ -79,8 +87,7 @@ def _simulated_panel(seed: int, power: float, size: float = 1.0) -> pl.DataFrame
     t = ((panel["month"].dt.year() - 2011) * 12 + panel["month"].dt.month() - 1).to_numpy()
     mu = size * np.exp(level[r] + season[t]) * panel["fte"].to_numpy() ** power
     y = rng.negative_binomial(20, 20 / (20 + mu))
-    events = load_reference().extra_fte.group_by("caw").agg(pl.col("vanaf").min().alias("event"))
-    return panel.with_columns(pl.Series("starts", y)).join(events, on="caw", how="left")
+    return panel.with_columns(pl.Series("starts", y))
 
 
 def _test(panel: pl.DataFrame, draws: int, seed: int) -> ScoreBootstrap:
