@@ -1,9 +1,22 @@
-"""Throughput and memory of ingest + validation and of a whole `pwb run`.
+"""Throughput, per-stage breakdown and memory of ingest + validation and of whole `pwb run`s.
 
-Prints figures; asserts nothing (tests must not depend on machine speed).
-Each measurement runs in its own process so peak memory (max RSS) is its own.
+Prints figures; asserts nothing (tests must not depend on machine speed). Every
+measurement runs in a process of its own, so its peak memory is its own.
 
-    .venv/bin/python benchmarks/bench.py [--rows 1000000] [--small 10000]
+1. ingest + validate of the big delivery (default 1,000,000 rows): seconds and rows/s
+   per stage (decode, privacy scan, parse, pseudonyms, GX import, GX, polars twins,
+   accounting) and in total; trajectories() on the valid rows.
+2. `pwb run` of the big delivery: wall time, peak memory of the process tree, and the
+   run's breakdown: imports, the stages above, each asset of the graph (the models,
+   programme, report) with publish_year and the report's rendering timed inside the
+   report step, and what Dagster adds around the steps.
+3. `pwb run` of a small year (default ~15,000 rows) with the same breakdown.
+4. benchmarks/bench_floor.py: the small run against the bare import floor, best of 3.
+
+State the machine's load next to the figures: on a shared machine they are noisy.
+
+    .venv/bin/python benchmarks/bench.py [--rows 1000000] [--small 15000] [--data DIR]
+                                         [--skip-big] [--skip-small] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -15,86 +28,257 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
-IMPORTS = "import polars, dagster, great_expectations, jinja2, pwb.cli, assets.definitions"
+sys.path.insert(0, str(PROJECT))
+YEAR = 2012
+RUN_DATE = "2026-12-07"
+INGEST_STAGES = ("decode", "privacy scan", "parse", "pseudonyms")
+VALIDATE_STAGES = ("GX import", "GX", "polars twins", "accounting")
 
 
-def _child(phase: str, folder: str) -> None:
-    """Run one phase in this process and print its figures as JSON."""
+# --------------------------------------------------------------------------- children
+
+
+def _peak_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _stages() -> dict[str, float]:
+    """STAGE_SECONDS with the GX run apart from GX's import (the GX stage holds both)."""
+    try:
+        from pipeline.ingest import STAGE_SECONDS
+    except ImportError:  # before the stage timers
+        return {}
+    stages = dict(STAGE_SECONDS)
+    if "GX" in stages:
+        stages["GX"] -= stages.get("GX import", 0.0)
+    return stages
+
+
+def _child_validate(folder: Path) -> dict:
     import datetime as dt
 
-    from pipeline.ingest import ingest, registration_files
+    import polars as pl  # noqa: F401  (import time is not ingest time)
 
-    files = registration_files(Path(folder))
+    from pipeline.ingest import ingest, registration_files
+    from pipeline.validation import start_gx_workers_for, validate
+    from pipeline.years import trajectories
+
+    start_gx_workers_for(folder)  # as `pwb run` does: GX imports in the workers meanwhile
+    files = registration_files(folder)
     start = time.perf_counter()
     ingested = ingest(files)
     read = time.perf_counter() - start
-    figures = {"rows": ingested.rows_in, "files": len(files), "ingest_s": round(read, 2)}
-    if phase == "validate":
-        import great_expectations  # noqa: F401  (import time is not validation time)
-
-        from pipeline.validation import validate
-
-        start = time.perf_counter()
-        validated = validate(ingested, dt.date.today())
-        figures["validate_s"] = round(time.perf_counter() - start, 2)
-        figures["quarantined"] = validated.rows_quarantined
-    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    print(json.dumps(figures))
-
-
-def _measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    validated = validate(ingested, dt.date.fromisoformat(RUN_DATE))
+    total = time.perf_counter() - start
     start = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, cwd=PROJECT,
-                          env={**os.environ, **(env or {})}, check=True)
-    return time.perf_counter() - start, done.stdout
+    trajectories(validated.valid, YEAR)
+    return {"rows": ingested.rows_in, "files": len(files), "ingest_s": read, "total_s": total,
+            "quarantined": validated.rows_quarantined, "gx_agrees": validated.gx_agrees,
+            "trajectories_s": time.perf_counter() - start, "stages": _stages(),
+            "peak_mb": _peak_mb()}
 
 
-def _synth(out: Path, rows: int) -> None:
-    from pipeline.synthetic import generate
+def _timing(module: object, name: str, label: str, into: dict[str, float]) -> None:
+    """Wrap module.name so that its seconds add up under `label` (skipped if absent)."""
+    inner = getattr(module, name, None)
+    if inner is None:
+        return
 
-    # The generator writes a warm-up year too: ask for half per year over one year.
-    generate(out, [2012], seed=4242, n_per_year=rows // 2)
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            into[label] = into.get(label, 0.0) + time.perf_counter() - start
+
+    setattr(module, name, timed)
+
+
+def _child_run(folder: Path, out: Path) -> dict:
+    """One `pwb run` in this process, with the Dagster event log read back for step times."""
+    import datetime as dt
+
+    start = time.perf_counter()
+    import dagster
+    from dagster import DagsterEventType, DagsterInstance
+
+    import assets.definitions  # noqa: F401  (what run_year imports first)
+    import assets.report
+    from pipeline import outputs
+
+    try:
+        from pwb.driver import dagster_home, run_year
+    except ImportError:  # before the pwb package
+        from pipeline.cli import run_year
+        dagster_home = None
+    imports = time.perf_counter() - start
+    inside: dict[str, float] = {}
+    _timing(outputs, "publish_year", "publish", inside)
+    _timing(assets.report, "render", "report render", inside)
+    start = time.perf_counter()
+    results = run_year(folder, YEAR, out, run_date=dt.date.fromisoformat(RUN_DATE))
+    wall = time.perf_counter() - start
+    home = str(dagster_home()) if dagster_home else os.environ["DAGSTER_HOME"]
+    with DagsterInstance.from_config(home) as instance:
+        run = instance.get_runs(limit=1)[0]
+        started: dict[str, float] = {}
+        steps: dict[str, float] = {}
+        for entry in instance.all_logs(run.run_id, of_type={DagsterEventType.STEP_START,
+                                                            DagsterEventType.STEP_SUCCESS}):
+            if entry.dagster_event.event_type == DagsterEventType.STEP_START:
+                started[entry.step_key] = entry.timestamp
+            else:
+                steps[entry.step_key] = entry.timestamp - started[entry.step_key]
+    del dagster
+    return {"rows": results["counts"]["rows_in"], "imports_s": imports, "run_year_s": wall,
+            "steps": steps, "inside_report": inside, "stages": _stages(),
+            "peak_mb": _peak_mb()}
+
+
+# --------------------------------------------------------------------------- parent
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (Linux /proc), in MB."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+            with open(f"/proc/{p}/task/{p}/children") as children:
+                todo += [int(c) for c in children.read().split()]
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
+def measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float, str, float]:
+    """Run a command; its wall seconds, stdout and the peak memory of its process tree (MB).
+
+    The tree is sampled every 20 ms (a worker process counts with its parent); the
+    kernel's own peak of the main process (wait4) is the floor of the figure.
+    """
+    with tempfile.TemporaryFile() as stdout:
+        start = time.perf_counter()
+        process = subprocess.Popen(args, stdout=stdout, cwd=PROJECT,
+                                   env={**os.environ, **(env or {})})
+        peak, done = [0.0], threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.02):
+                peak[0] = max(peak[0], _tree_rss_mb(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            raise SystemExit(f"{' '.join(args)} failed ({process.returncode})")
+        stdout.seek(0)
+        return wall, stdout.read().decode(), max(peak[0], usage.ru_maxrss / 1024)
+
+
+def synthesise(out: Path, rows: int) -> Path:
+    """A synthetic delivery of about `rows` rows for YEAR (the generator adds a warm-up
+    year, so half the rows start per simulated year); returns its registraties folder."""
+    if not (out / "registraties").is_dir():
+        try:
+            from pipeline.synthetic import generate
+        except ImportError:
+            from pipeline.synth import generate
+
+        generate(out, [YEAR], seed=4242, n_per_year=rows // 2)
+    return out / "registraties"
+
+
+def _print_stages(stages: dict[str, float], rows: int, names: tuple[str, ...]) -> None:
+    for name in names:
+        if name in stages:
+            seconds = stages[name]
+            print(f"    {name:22s} {seconds:7.2f} s  {rows / seconds if seconds else 0:>12,.0f} "
+                  f"rows/s")
+
+
+def report_validate(folder: Path) -> None:
+    wall, out, peak = measure([sys.executable, __file__, "--phase", "validate",
+                               "--folder", str(folder)])
+    f = json.loads(out)
+    print(f"ingest + validate: {f['rows']:,} rows in {f['files']} files: ingest "
+          f"{f['ingest_s']:.2f} s, ingest + validate {f['total_s']:.2f} s "
+          f"= {f['rows'] / f['total_s']:,.0f} rows/s; {f['quarantined']} quarantined, "
+          f"GX agrees with the polars twins: {f['gx_agrees']}; peak {peak:,.0f} MB "
+          f"(process tree)")
+    _print_stages(f["stages"], f["rows"], INGEST_STAGES + VALIDATE_STAGES)
+    print(f"    {'trajectories()':22s} {f['trajectories_s']:7.2f} s  "
+          f"{f['rows'] / f['trajectories_s']:>12,.0f} rows/s")
+
+
+def report_run(folder: Path, tmp: Path, label: str) -> None:
+    out, home, store = tmp / f"out-{label}", tmp / f"home-{label}", tmp / f"store-{label}"
+    home.mkdir(exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    wall, text, peak = measure(
+        [sys.executable, __file__, "--phase", "run", "--folder", str(folder), "--out", str(out)],
+        env={"DAGSTER_HOME": str(home), "PWB_STORE": str(store)})
+    f = json.loads(text)
+    steps = f["steps"]
+    in_steps = sum(steps.values())
+    print(f"pwb run ({label}), {f['rows']:,} rows: {wall:.1f} s whole process, peak "
+          f"{peak:,.0f} MB (process tree)")
+    print(f"    {'imports':22s} {f['imports_s']:7.2f} s")
+    _print_stages(f["stages"], f["rows"], INGEST_STAGES + VALIDATE_STAGES)
+    for step, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
+        print(f"    step {step:39s} {seconds:7.2f} s")
+    for name, seconds in f["inside_report"].items():
+        print(f"      of which {name:33s} {seconds:7.2f} s")
+    print(f"    {'Dagster around steps':22s} {f['run_year_s'] - in_steps:7.2f} s "
+          f"(run_year {f['run_year_s']:.2f} s - steps {in_steps:.2f} s)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--phase", choices=["ingest", "validate"])
-    parser.add_argument("--folder")
+    parser.add_argument("--small", type=int, default=15_000)
+    parser.add_argument("--data", type=Path, help="keep (and reuse) the synthetic data here")
+    parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--skip-small", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N for the floor ratio")
+    parser.add_argument("--phase", choices=["validate", "run"])
+    parser.add_argument("--folder", type=Path)
+    parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    if args.phase:
-        _child(args.phase, args.folder)
-        return
     os.environ.setdefault("PWB_PSEUDONYM_KEY", "benchmark-key-not-secret")
-    with tempfile.TemporaryDirectory() as tmp:
-        big, small = Path(tmp) / "big", Path(tmp) / "small"
-        start = time.perf_counter()
-        _synth(big, args.rows)
-        print(f"synth {args.rows:,} rows: {time.perf_counter() - start:.1f} s")
-        for phase in ("ingest", "validate"):
-            _, out = _measure([sys.executable, __file__, "--phase", phase,
-                               "--folder", str(big / "registraties")])
-            f = json.loads(out)
-            line = f"{phase:8s} {f['rows']:>9,} rows in {f['files']} files: ingest " \
-                   f"{f['ingest_s']} s ({f['rows'] / f['ingest_s']:,.0f} rows/s)"
-            if phase == "validate":
-                total = f["ingest_s"] + f["validate_s"]
-                line += f", validate {f['validate_s']} s; ingest + validate {total:.1f} s " \
-                        f"({f['rows'] / total:,.0f} rows/s), {f['quarantined']} quarantined"
-            print(line + f"; peak RSS {f['peak_rss_mb']} MB")
-        _synth(small, args.small)
-        imports, _ = _measure([sys.executable, "-c", IMPORTS])
-        run, _ = _measure([sys.executable, "-m", "pwb.cli", "run", "--input",
-                           str(small / "registraties"), "--year", "2012", "--out",
-                           str(Path(tmp) / "out")], env={"PWB_STORE": str(Path(tmp) / "st")})
-        rows = json.loads((Path(tmp) / "out" / "2012" / "results.json").read_text())
-        print(f"pwb run, {rows['counts']['rows_in']:,} rows: {run:.1f} s whole process; "
-              f"importing its libraries alone: {imports:.1f} s (ratio {run / imports:.2f})")
+    if args.phase == "validate":
+        print(json.dumps(_child_validate(args.folder)))
+        return
+    if args.phase == "run":
+        print(json.dumps(_child_run(args.folder, args.out)))
+        return
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as scratch:
+        data, tmp = args.data or Path(scratch) / "data", Path(scratch)
+        if not args.skip_big:
+            start = time.perf_counter()
+            big = synthesise(data / f"big-{args.rows}", args.rows)
+            print(f"synthetic delivery of ~{args.rows:,} rows: {time.perf_counter() - start:.1f} s")
+            report_validate(big)
+            report_run(big, tmp, "big")
+        if not args.skip_small:
+            small = synthesise(data / f"small-{args.small}", args.small)
+            report_run(small, tmp, "small")
+            from bench_floor import compare
+
+            compare(small, args.repeat)
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

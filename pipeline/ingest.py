@@ -21,11 +21,13 @@ a name (`_column_label`).
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 import warnings
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -54,13 +56,27 @@ from pipeline.contract import (
 CSV_SUFFIXES = {".csv", ".txt"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
-SUPPORTED_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES
 PREFERRED_SHEET = "registratie"
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 DATE_YEARS = (1900, 2199)  # a parsed date outside these years is unreadable
 # A two-byte UTF-8 letter (é = C3 A9, ë = C3 AB, …): in a file that is not valid UTF-8
 # it means two encodings were mixed; read as Windows-1252 it would silently become "Ã©".
 UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]")
+
+
+#: Seconds spent per stage of ingest and validation in this process, summed over calls.
+#: Only benchmarks/bench.py reads them (its per-stage breakdown); nothing depends on them.
+STAGE_SECONDS: dict[str, float] = {}
+
+
+@contextmanager
+def timed(stage: str) -> Iterator[None]:
+    """Add the wall time of the block to STAGE_SECONDS[stage]."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        STAGE_SECONDS[stage] = STAGE_SECONDS.get(stage, 0.0) + time.perf_counter() - start
 
 
 class FileRejected(Exception):
@@ -611,15 +627,6 @@ def _read(path: Path) -> _Raw:
                        f"Bestand '{path.name}': alleen CSV, XLSX en Parquet worden aanvaard.")
 
 
-def read_raw(path: Path) -> tuple[pl.DataFrame, pl.Series]:
-    """The file's cells as text (all columns, headers as delivered) and each row's line."""
-    raw = _read(path)
-    if raw.problem is not None:
-        raise raw.problem
-    assert raw.frame is not None and raw.lines is not None
-    return raw.frame, raw.lines
-
-
 # --------------------------------------------------------------------------- file rules
 
 # A header name is repeated in a message only when it reads like a column name:
@@ -703,7 +710,8 @@ def load_file(path: Path) -> tuple[pl.DataFrame, FileReport]:
 
     Raises FileRejected when a file rule is broken; then nothing of the file is kept.
     """
-    raw = _read(path)
+    with timed("decode"):
+        raw = _read(path)
     if not raw.names:
         raise FileRejected(path.name, FileRule.EMPTY,
                            f"Bestand '{path.name}' is leeg: er is geen kopregel met kolomnamen.")
@@ -714,9 +722,11 @@ def load_file(path: Path) -> tuple[pl.DataFrame, FileReport]:
     # Unnamed columns keep a name of their own (they may still hold personal data).
     unique = [n or f"(zonder naam, kolom {p})" for n, p in zip(names, raw.positions, strict=True)]
     frame = raw.frame.rename(dict(zip(raw.frame.columns, unique, strict=True)))
-    trimmed = (pl.col(c).str.strip_chars() for c in frame.columns)
-    frame = frame.with_columns(pl.when(t.str.len_bytes() > 0).then(t) for t in trimmed)
-    findings = privacy.scan_personal_data(frame, line_numbers=raw.lines)
+    with timed("decode"):
+        trimmed = (pl.col(c).str.strip_chars() for c in frame.columns)
+        frame = frame.with_columns(pl.when(t.str.len_bytes() > 0).then(t) for t in trimmed)
+    with timed("privacy scan"):
+        findings = privacy.scan_personal_data(frame, line_numbers=raw.lines)
     if findings:
         raise FileRejected(path.name, FileRule.PERSONAL_DATA, findings[0].message(path.name))
     for name, position in zip(names, raw.positions, strict=True):
@@ -819,12 +829,14 @@ def ingest(paths: Sequence[Path], *, key: bytes | None = None) -> Ingested:
     else:
         combined = pl.DataFrame(schema={**{c: pl.String for c in COLUMN_NAMES},
                                         SOURCE_FILE: pl.String, SOURCE_LINE: pl.Int64})
-    typed = parse(combined)
+    with timed("parse"):
+        typed = parse(combined)
     if key is None:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             key = privacy.pseudonym_key()
-    typed = privacy.pseudonymise(typed, ("dossier_id", "client_id", "begeleider_id"), key)
+    with timed("pseudonyms"):
+        typed = privacy.pseudonymise(typed, ("dossier_id", "client_id", "begeleider_id"), key)
     typed = typed.with_row_index(ROW_ID).with_columns(pl.col(ROW_ID).cast(pl.Int64))
     return Ingested(typed, reports)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +38,10 @@ from pipeline.contract import (
     SOURCE_LINE,
     RowRule,
 )
-from pipeline.ingest import FileReport, Ingested
+from pipeline.ingest import FileReport, Ingested, timed
 
 SUITE_NAME = "registraties"
 SUITE_PATH = Path(__file__).resolve().parent.parent / "expectations" / f"{SUITE_NAME}.json"
-QUARANTINE_COLUMNS = (ROW_ID, SOURCE_FILE, SOURCE_LINE, "caw", "dossier_id", "regels", "melding")
 
 
 class ValidationMismatch(RuntimeError):
@@ -128,14 +128,23 @@ def _to_pandas(frame: pl.DataFrame) -> Any:
     """Plain numpy-backed pandas (GX's pair expectations break on arrow dtypes with nulls).
 
     Text becomes categorical (the same values and nulls, but GX's row filters copy
-    integer codes instead of Python objects), except the unique dossier ids.
+    integer codes instead of Python objects, and the compound uniqueness hashes codes):
+    Arrow's dictionary encoding, about twice as fast as a polars Categorical cast.
+    Dates become datetime64[ns]; other columns convert as polars converts them.
     """
-    dates = [c for c, t in frame.schema.items() if t == pl.Date]
-    texts = [c for c, t in frame.schema.items() if t == pl.String and c != "dossier_id"]
-    return frame.with_columns(
-        *(pl.col(c).cast(pl.Datetime("ns")) for c in dates),
-        *(pl.col(c).cast(pl.Categorical) for c in texts),
-    ).to_pandas()
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    columns = {}
+    for name, dtype in frame.schema.items():
+        series = frame.get_column(name)
+        if dtype == pl.String:
+            columns[name] = pc.dictionary_encode(series.to_arrow()).to_pandas()
+        elif dtype == pl.Date:
+            columns[name] = series.cast(pl.Datetime("ns")).to_pandas()
+        else:
+            columns[name] = series.to_pandas()
+    return pd.DataFrame(columns, index=pd.RangeIndex(frame.height), copy=False)
 
 
 def _columns_of(expectation: dict[str, Any]) -> set[str]:
@@ -147,15 +156,20 @@ def _columns_of(expectation: dict[str, Any]) -> set[str]:
     return columns
 
 
-SPLIT_FROM_ROWS = 100_000  # below this, one GX run costs less than a run per condition
+SPLIT_FROM_ROWS = 0  # one GX run per row condition pays off at every size (CPU, 15k rows)
+PARALLEL_FROM_ROWS = 100_000  # below this, one worker runs the whole suite (when started)
+GX_WORKERS = 2  # the machine's two cores
+LARGE_DELIVERY_BYTES = 15_000_000  # about PARALLEL_FROM_ROWS rows of CSV
+_UNCONDITIONED_PER_BATCH = 8  # expectations without a condition, per GX run (balance)
 
 
 def _batches(suite: dict[str, Any], split: bool) -> dict[str | None, list[dict[str, Any]]]:
     """The suite's expectations grouped by the column their row condition filters on.
 
-    GX applies a row condition by copying the whole batch; on large frames run each
-    condition's expectations on a batch of just the columns they read, the rest
-    together. On small frames GX's fixed cost per run dominates: one run.
+    GX applies a row condition (and, per expectation, its null filter) by copying the
+    whole batch: each condition's expectations run as one GX run on a batch of just the
+    columns they read. The expectations without a condition are cut into runs of a few
+    columns each, so that the runs can be spread over two workers.
     """
     if not split:
         return {None: list(suite["expectations"])}
@@ -164,6 +178,16 @@ def _batches(suite: dict[str, Any], split: bool) -> dict[str | None, list[dict[s
         condition = expectation["kwargs"].get("row_condition")
         groups.setdefault(condition["column"]["name"] if condition else None,
                           []).append(expectation)
+    free = groups.pop(None, [])
+    part: list[dict[str, Any]] = []
+    for expectation in free:  # the suite keeps a column's expectations together
+        if len(part) >= _UNCONDITIONED_PER_BATCH and _columns_of(part[-1]) != \
+                _columns_of(expectation):
+            groups[f"deel {len(groups)}"] = part
+            part = []
+        part.append(expectation)
+    if part:
+        groups[f"deel {len(groups)}"] = part
     return groups
 
 
@@ -184,7 +208,7 @@ def _result_format(with_rows: bool) -> dict[str, Any]:
 def run_suite(frame: pl.DataFrame, run_date: dt.date, suite: dict[str, Any] | None = None,
               *, with_rows: bool = False, split_from_rows: int = SPLIT_FROM_ROWS
               ) -> SuiteOutcome:
-    """Validate a validation frame with Great Expectations, for real.
+    """Validate a validation frame with Great Expectations, for real, in this process.
 
     Every expectation of the suite runs on every row; expectations that share a
     row condition run as one GX validation on the columns they need (same
@@ -192,41 +216,235 @@ def run_suite(frame: pl.DataFrame, run_date: dt.date, suite: dict[str, Any] | No
     of every failing row (slow on large frames: the tests use it to prove the
     polars twins find the same rows).
     """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
-    from great_expectations.core.expectation_suite import ExpectationSuite
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-    from great_expectations.expectations.expectation_configuration import (
-        ExpectationConfiguration,
-    )
-
     suite = suite or load_suite_dict()
+    batches = list(_batches(suite, frame.height >= split_from_rows).values())
+    outcomes, success, version = _run_batches(frame, batches, run_date, with_rows)
+    return _collect(suite, [(outcomes, success, version)])
+
+
+def _run_batches(frame: pl.DataFrame, batches: Sequence[list[dict[str, Any]]],
+                 run_date: dt.date, with_rows: bool = False
+                 ) -> tuple[list[RuleOutcome], bool, str]:
+    """Run GX on each batch of expectations (a batch: the frame's columns it reads)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    with timed("GX import"):
+        import great_expectations as gx
+        from great_expectations.core.expectation_suite import ExpectationSuite
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.expectations.expectation_configuration import (
+            ExpectationConfiguration,
+        )
+
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (context.data_sources.add_pandas("registraties")
              .add_dataframe_asset("registratiebestanden")
              .add_batch_definition_whole_dataframe("run"))
-    by_rule: dict[str, RuleOutcome] = {}
+    needed = [sorted(set().union(*map(_columns_of, b))) for b in batches]
+    data = _to_pandas(frame.select(sorted(set().union(*needed))))
+    outcomes: list[RuleOutcome] = []
     success = True
-    batches = _batches(suite, frame.height >= split_from_rows)
-    for number, (condition, expectations) in enumerate(batches.items()):
-        columns = sorted(set().union(*map(_columns_of, expectations)))
+    for number, (expectations, columns) in enumerate(zip(batches, needed, strict=True)):
         gx_suite = context.suites.add(ExpectationSuite(
-            name=f"{suite['name']}-{condition or 'zonder_voorwaarde'}",
+            name=f"{SUITE_NAME}-{number}",
             expectations=[ExpectationConfiguration(**e).to_domain_obj() for e in expectations],
         ))
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"deel-{number}", data=batch, suite=gx_suite))
         result = definition.run(
-            batch_parameters={"dataframe": _to_pandas(frame.select(columns))},
+            batch_parameters={"dataframe": data[columns]},
             expectation_parameters={RUN_DATE_PARAMETER: f"{run_date.isoformat()}T00:00:00"},
             result_format=_result_format(with_rows),
         )
         success &= bool(result.success)
-        for item in result.results:
-            by_rule[item.expectation_config.meta["regel"]] = _outcome(item, with_rows)
-    outcomes = tuple(by_rule[e["meta"]["regel"]] for e in suite["expectations"])
-    return SuiteOutcome(success, outcomes, gx.__version__)
+        outcomes += [_outcome(item, with_rows) for item in result.results]
+    return outcomes, success, gx.__version__
+
+
+def _collect(suite: dict[str, Any], parts: Sequence[tuple[list[RuleOutcome], bool, str]]
+             ) -> SuiteOutcome:
+    """One SuiteOutcome in the suite's order from the outcomes of one or more runs."""
+    by_rule = {o.rule: o for outcomes, _, _ in parts for o in outcomes}
+    missing = [e["meta"]["regel"] for e in suite["expectations"]
+               if e["meta"]["regel"] not in by_rule]
+    if missing:
+        raise ValidationMismatch(f"GX gaf geen uitkomst voor: {', '.join(missing)}")
+    return SuiteOutcome(all(ok for _, ok, _ in parts),
+                        tuple(by_rule[e["meta"]["regel"]] for e in suite["expectations"]),
+                        parts[0][2])
+
+
+# --------------------------------------------------------------------------- GX workers
+#
+# Great Expectations is slow to import (seconds) and runs its expectations in Python,
+# on one core. Worker processes run the suite beside the main process: `pwb run` starts
+# one before it imports Dagster, so that GX's import overlaps with the run's own, and
+# on a large frame two workers share the suite's GX runs (both cores) while the main
+# process computes the polars twins. A worker is a plain `python -c` child talking
+# pickles over its stdin/stdout (no multiprocessing: its spawn re-imports the caller's
+# main script); it ends when its stdin closes, so it never outlives the run's process.
+# The frame reaches it as an Arrow IPC file in a private temporary folder
+# (pseudonymised rows, as in the store), removed as soon as GX is done.
+
+
+class _Worker:
+    """One GX worker process; one request at a time (the caller holds _LOCK)."""
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        root = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "GX_ANALYTICS_ENABLED": "False",
+               "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH"))
+                                             if p)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from pipeline.validation import _serve; _serve()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+
+    def send(self, *request: Any) -> None:
+        import pickle
+
+        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        assert self.process.stdin is not None
+        self.process.stdin.write(len(data).to_bytes(8, "little") + data)
+        self.process.stdin.flush()
+
+    def receive(self) -> Any:
+        import pickle
+
+        assert self.process.stdout is not None
+        header = self.process.stdout.read(8)
+        if len(header) < 8:
+            raise ValidationMismatch("het GX-werkproces is onverwacht gestopt")
+        status, value = pickle.loads(self.process.stdout.read(int.from_bytes(header, "little")))
+        if status == "fout":
+            raise value
+        return value
+
+
+def _serve() -> None:
+    """The worker's loop: import GX, then answer (path, batches, run date) requests."""
+    import pickle
+    import sys
+
+    reply = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies
+    import great_expectations  # noqa: F401  (the slow part, done before work arrives)
+
+    requests = sys.stdin.buffer
+    while len(header := requests.read(8)) == 8:
+        path, batches, run_date = pickle.loads(requests.read(int.from_bytes(header, "little")))
+        try:
+            answer: tuple[str, Any] = ("ok", _worker_task(path, batches, run_date))
+        except ValidationMismatch as exc:  # our own: a Dutch message without cell values
+            answer = ("fout", exc)
+        except Exception as exc:  # a library's message may quote a cell: only its type
+            answer = ("fout", ValidationMismatch(f"GX-werkproces: {type(exc).__name__}"))
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        reply.write(len(data).to_bytes(8, "little") + data)
+        reply.flush()
+
+
+_workers: list[_Worker] = []
+_LOCK = threading.Lock()  # one validation at a time talks to the workers
+
+
+def start_gx_workers(count: int = 1) -> None:
+    """Start GX worker processes (at most GX_WORKERS) now; they import GX in the background.
+
+    `pwb run` calls this before it imports Dagster (one worker for a small delivery, two
+    for a large one); `validate` starts them itself for a large frame.
+    """
+    with _LOCK:
+        _workers[:] = [w for w in _workers if w.process.poll() is None]
+        while len(_workers) < min(count, GX_WORKERS):
+            _workers.append(_Worker())
+
+
+def start_gx_workers_for(folder: Path) -> None:
+    """Start GX workers for the delivery in `folder`: two for a large one (>= ~100,000
+    rows), one otherwise. What `pwb run` calls first, before its own imports."""
+    size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) \
+        if folder.is_dir() else 0
+    start_gx_workers(GX_WORKERS if size >= LARGE_DELIVERY_BYTES else 1)
+
+
+def _worker_task(path: str, batches: list[list[dict[str, Any]]], run_date: dt.date
+                 ) -> tuple[list[RuleOutcome], bool, str]:
+    needed = sorted(set().union(*(_columns_of(e) for b in batches for e in b)))
+    frame = pl.read_ipc(path, columns=needed)
+    return _run_batches(frame, batches, run_date)
+
+
+def _tasks(batches: list[list[dict[str, Any]]], count: int) -> list[list[list[dict[str, Any]]]]:
+    """The batches packed into `count` tasks of about equal cost (cost: expectations x
+    columns read, the copies GX makes)."""
+    def cost(batch: list[dict[str, Any]]) -> int:
+        return len(batch) * (2 + len(set().union(*map(_columns_of, batch))))
+
+    tasks: list[list[list[dict[str, Any]]]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for batch in sorted(batches, key=cost, reverse=True):
+        i = loads.index(min(loads))
+        tasks[i].append(batch)
+        loads[i] += cost(batch)
+    return [t for t in tasks if t]
+
+
+class _Pending:
+    """GX's verdict on its way: from the workers, or computed in this process on demand."""
+
+    def __init__(self, frame: pl.DataFrame, run_date: dt.date, suite: dict[str, Any]):
+        self.frame, self.run_date, self.suite = frame, run_date, suite
+        self.busy: list[_Worker] = []
+        self.folder: str | None = None
+        parallel = frame.height >= PARALLEL_FROM_ROWS
+        start_gx_workers(GX_WORKERS if parallel else 0)  # 0: only forget dead workers
+        if not _workers:
+            return  # small and no worker waiting: GX in this process (run_suite)
+        import tempfile
+
+        _LOCK.acquire()
+        try:
+            self.folder = tempfile.mkdtemp(prefix="pwb-gx-")
+            path = os.path.join(self.folder, "frame.arrow")
+            needed = sorted(set().union(*map(_columns_of, suite["expectations"])))
+            frame.select(needed).write_ipc(path, compression="uncompressed")
+            batches = list(_batches(suite, True).values())
+            tasks = _tasks(batches, len(_workers)) if parallel else [batches]
+            for worker, task in zip(_workers, tasks, strict=False):
+                worker.send(path, task, run_date)
+                self.busy.append(worker)
+        except BaseException:
+            self.close()
+            raise
+
+    def result(self) -> SuiteOutcome:
+        if self.folder is None:
+            return run_suite(self.frame, self.run_date, self.suite)
+        parts = []
+        while self.busy:
+            worker = self.busy.pop(0)
+            parts.append(worker.receive())
+        self.close()
+        return _collect(self.suite, parts)
+
+    def close(self) -> None:
+        """Collect what is still outstanding (a failed run), remove the frame's file."""
+        if self.folder is None:
+            return
+        import shutil
+
+        for worker in self.busy:
+            try:
+                worker.receive()
+            except Exception:  # noqa: BLE001 (the run already fails for another reason)
+                worker.process.kill()
+        self.busy.clear()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder = None
+        _LOCK.release()
 
 
 def _outcome(item: Any, with_rows: bool) -> RuleOutcome:
@@ -377,13 +595,27 @@ def validate(ingested: Ingested, run_date: dt.date | None = None,
     """Split the ingested rows into valid and quarantined; GX and polars must agree."""
     run_date = run_date or dt.date.today()
     frame = ingested.frame
-    suite = run_suite(frame, run_date, suite_definition)
-    broken = broken_rules(frame, run_date)
+    with timed("GX"):  # in worker processes when started or when the frame is large
+        pending = _Pending(frame, run_date, suite_definition or load_suite_dict())
+    try:
+        with timed("polars twins"):
+            broken = broken_rules(frame, run_date)
+        with timed("GX"):
+            suite = pending.result()
+    finally:
+        pending.close()
     ours = rule_counts(broken)
     theirs = {r.rule: r.broken for r in suite.rules}
     mismatches = tuple(f"{k}: GX {theirs.get(k, 0)} / polars {ours.get(k, 0)}"
                        for k in sorted(set(ours) | set(theirs))
                        if ours.get(k, 0) != theirs.get(k, 0))
+    with timed("accounting"):
+        return _split(ingested, frame, broken, suite, mismatches)
+
+
+def _split(ingested: Ingested, frame: pl.DataFrame, broken: pl.DataFrame, suite: SuiteOutcome,
+           mismatches: tuple[str, ...]) -> Validated:
+    """The quarantine, the valid rows and the accounting per file and in total."""
     flagged = frame.join(broken, on=ROW_ID, how="inner")
     quarantine = (flagged
                   .select(pl.col(ROW_ID), pl.col(SOURCE_FILE), pl.col(SOURCE_LINE),

@@ -1,0 +1,75 @@
+"""A yearly `pwb run` against the bare import floor, side by side, best of N.
+
+The floor is a Python process that only imports the libraries of the pipeline
+(polars, statsmodels.api, lifelines, dagster, great_expectations, jinja2,
+matplotlib); the run is the whole `pwb run` of a synthetic year of about 15,000
+rows (ingest, GX validation, models, report, publication). The two are measured
+interleaved (floor, run, floor, run, ...) so that a change in the machine's load
+hits both; the ratio is best run / best floor. Issue 16 asks for <= 1.5.
+
+    .venv/bin/python benchmarks/bench_floor.py [--rows 15000] [--repeat 3] [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+FLOOR = "import polars, statsmodels.api, lifelines, dagster, great_expectations, jinja2, matplotlib"
+
+
+def _seconds(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, cwd=PROJECT, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def compare(folder: Path, repeat: int = 3) -> float:
+    """Print floor and run seconds of every round and the ratio of the best; return it."""
+    pwb = [sys.executable, "-m", "pwb"] if (PROJECT / "pwb").is_dir() else \
+        [sys.executable, "-m", "pipeline.cli"]
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = Path(scratch)
+        (tmp / "home").mkdir()
+        (tmp / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        env = {**os.environ, "DAGSTER_HOME": str(tmp / "home"), "PWB_STORE": str(tmp / "store"),
+               "PWB_PSEUDONYM_KEY": os.environ.get("PWB_PSEUDONYM_KEY",
+                                                   "benchmark-key-not-secret")}
+        floors, runs = [], []
+        for i in range(repeat):
+            floors.append(_seconds([sys.executable, "-c", FLOOR], env))
+            runs.append(_seconds([*pwb, "run", "--input", str(folder), "--year", "2012",
+                                  "--out", str(tmp / f"out{i}"), "--run-date", "2026-12-07"],
+                                 env))
+            print(f"  round {i + 1}: import floor {floors[-1]:.2f} s, pwb run {runs[-1]:.2f} s "
+                  f"(load {os.getloadavg()[0]:.1f})")
+    ratio = min(runs) / min(floors)
+    print(f"pwb run of {folder}: best {min(runs):.2f} s; bare import floor: best "
+          f"{min(floors):.2f} s; ratio {ratio:.2f} (issue 16: <= 1.5)")
+    return ratio
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=15_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", type=Path, help="keep (and reuse) the synthetic data here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        out = (args.data or Path(scratch)) / f"small-{args.rows}"
+        if not (out / "registraties").is_dir():
+            from pipeline.synthetic import generate
+
+            generate(out, [2012], seed=4242, n_per_year=args.rows // 2)
+        compare(out / "registraties", args.repeat)
+
+
+if __name__ == "__main__":
+    main()
