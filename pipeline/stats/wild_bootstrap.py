@@ -9,9 +9,13 @@ G = 10 clusters Rademacher weights give only 2^10 = 1024 distinct draws, six poi
 
 Test of H0: b = b0. Restricted fit mu0 (b fixed at b0 through the offset), efficient
 score contributions u_i = x~_i (y_i - mu0_i) with x~ the coefficient's column partialled
-out of the nuisance columns (weights mu0), cluster sums s_g. Statistic
-T = (sum_g s_g)^2 / sum_g s_g^2 (a cluster-robust score statistic); draws
-T*_b = (sum_g w_bg s_g)^2 / sum_g (w_bg s_g)^2; p = share of T*_b >= T (two-sided).
+out of the nuisance columns (weights mu0), cluster sums s_g. Statistic T = (sum_g s_g)^2,
+draws T*_b = (sum_g w_bg s_g)^2; p = share of T*_b >= T (two-sided). Why not studentized
+by sum_g s_g^2: on ten regions with the circular's doses (one region, OVL, carries about
+a quarter of the score variance) the studentized form rejected a true null in 8.8 % of
+600 simulated data sets at 5 %, this form in 6.7 % (tests/test_reinforcement.py, slow).
+Known limit: with one dominant cluster any wild cluster bootstrap over-rejects somewhat
+(MacKinnon & Webb 2017); read p-values near 0.05 as borderline.
 The confidence set is {b0: p(b0) > alpha}, found by bisection on each side of the
 estimate with the SAME weight draws for every b0 (so the set is deterministic given the
 seed). A bound is None when the test does not reject within 50 model-based standard
@@ -68,12 +72,10 @@ class ScoreBootstrap:
 
     def p_value(self, b0: float) -> float:
         s = self.cluster_scores(b0)
-        denominator = np.sum(s * s)
-        if denominator <= 0:
+        if not np.any(s):
             return 1.0
-        t = s.sum() ** 2 / denominator
-        v = self.weights * s
-        t_star = v.sum(axis=1) ** 2 / np.sum(v * v, axis=1)
+        t = s.sum() ** 2
+        t_star = (self.weights @ s) ** 2
         # relative tolerance: draws equal to T up to rounding count as at least as extreme
         return float(np.mean(t_star >= t * (1 - 1e-12)))
 
