@@ -59,7 +59,10 @@ class FilePlan:
 
 def plan_files(frame: pl.DataFrame, regions: Sequence[str],
                xlsx_max_rows: int) -> tuple[list[FilePlan], np.ndarray]:
-    """One file per (CAW, start year), variants rotating; the file index of every row.
+    """One file per (CAW, file year), variants rotating; the file index of every row.
+
+    The file year is the start year, or the registration window's year for trajectories
+    carried in from before the window (the first delivery holds the open caseload).
 
     At most one XLSX a year and at most `xlsx_max_rows` rows in it (XLSX is slow to
     write); the rest of that group goes to a second CSV of the same CAW and year.

@@ -133,23 +133,22 @@ def timeline(reference: Reference, regions: Sequence[str], years: Sequence[int],
     length = np.array(seg["length"], dtype=np.int64)
     end = day_number(last_day) + 1  # truncate at the last simulated day
     length = np.clip(np.minimum(start + length, end) - start, 0, None)
-    line = Timeline(np.array(seg["region"], dtype=np.int64), start, length,
-                    np.array(seg["fte"], dtype=np.float64),
-                    np.array(seg["level"], dtype=np.float64),
-                    np.array(seg["growth"], dtype=np.float64), 1.0, table, {})
-    first_day, last_no = day_number(delivered_first), day_number(last_day)
+    region = np.array(seg["region"], dtype=np.int64)
+    fte = np.array(seg["fte"], dtype=np.float64)
+    level = np.array(seg["level"], dtype=np.float64)
+    growth = np.array(seg["growth"], dtype=np.float64)
     scale = 1.0
     if n_per_year is not None:
+        unscaled = Timeline(region, start, length, fte, level, growth, 1.0, [], {})
         delivered_years = last_day.year - delivered_first.year + 1
-        expected = line.expected_between(first_day, last_no)
+        expected = unscaled.expected_between(day_number(delivered_first),
+                                             day_number(last_day))
         scale = n_per_year * delivered_years / expected if expected > 0 else 0.0
-    line = Timeline(line.region, start, length, line.fte, line.level * scale, line.growth,
-                    scale, table, {})
     year = np.array(seg["year"], dtype=np.int64)
-    expected = line.expected
+    expected_starts = _integral(level * scale, growth, length.astype(np.float64))
     for row in table:
-        in_year = (year == row["year"]) & (line.region == regions.index(row["caw"]))
-        row["expected_starts"] = round(float(expected[in_year].sum()), 6)
+        in_year = (year == row["year"]) & (region == regions.index(row["caw"]))
+        row["expected_starts"] = round(float(expected_starts[in_year].sum()), 6)
     model = {
         "formula": "starts per day = A_caw x FTE(t) ** fte_power x (1 + growth_caw) ** "
                    "((t - reference_date) / 365.25) x scale; FTE(t) = base staffing of the "
@@ -162,8 +161,7 @@ def timeline(reference: Reference, regions: Sequence[str], years: Sequence[int],
         "scale": scale,
         "process": "Poisson, exact exponential rate within each constant-staffing segment",
     }
-    return Timeline(line.region, start, length, line.fte, line.level, line.growth, scale,
-                    table, model)
+    return Timeline(region, start, length, fte, level * scale, growth, scale, table, model)
 
 
 def draw_starts(rng: np.random.Generator, line: Timeline) -> tuple[np.ndarray, np.ndarray]:

@@ -225,6 +225,13 @@ def truth_blocks(pop: Population, regions: Sequence[str],
     per_caw = {caw: summary(pop, np.eye(len(regions))[r]) for r, caw in enumerate(regions)}
     return {
         "method": method,
+        "note": "Population quantities of NEW starts (no length bias). A year's period "
+                "estimate (delayed entry) and a start-year cohort estimate both target "
+                "them; by_start_year differs from the headline only through the region mix "
+                "(and the regional eviction effect). Durations in the data are whole days: "
+                "compare KM medians with median_recorded_days and KM RMSTs with "
+                "rmst730_recorded_days. Re-referrals (a few % of starts) copy an earlier "
+                "client's profile; the truth samples fresh profiles.",
         "headline": {
             "population": "new starts at the intake reference date (region mix of the "
                           "reference date); the closure scales are calibrated on it",
