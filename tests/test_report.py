@@ -33,6 +33,7 @@ from types import SimpleNamespace
 import polars as pl
 import pytest
 
+from pipeline.outputs import Share
 from pipeline.reference import load_reference
 from pipeline.report import content, i18n
 from pipeline.report import formatting as fmt
@@ -211,11 +212,23 @@ def test_banner_says_synthetic_when_registrations_are(year: SimpleNamespace) -> 
     clean = {**year.results, "data": {**year.results["data"], "synthetic": False,
                                       "illustrative_reference": False}}
     assert 'id="banner"' not in _template(clean, report)
-    # tabellen.xlsx can take the report's tables as published: one sheet per table
+    # tabellen.xlsx takes the report's tables as published: one sheet per table, numbers
+    # as numbers (counts int, shares Share, estimates float), hidden cells as their mark
     sheets = content.workbook_sheets(report)
-    assert list(sheets) == [t.label for t in report.tables] and sheets["Tabel 1.1"]
-    assert all(len(rows) == len(t.rows) for t, rows in zip(report.tables, sheets.values(),
-                                                            strict=True))
+    assert list(sheets) == [t.label for t in report.tables] and sheets["Tabel 1.1"].rows
+    values = []
+    for table, sheet in zip(report.tables, sheets.values(), strict=True):
+        assert len(sheet.rows) == len(table.rows) and sheet.notes[-1] == table.source
+        for cells, row in zip(table.cells, sheet.rows, strict=True):
+            for cell, value in zip(cells, row.values(), strict=True):
+                values.append(value)
+                if cell.kind == "hidden":
+                    assert value in ("<5", "x"), (table.label, cell)
+                elif cell.kind == "count":
+                    assert isinstance(value, int) and fmt.integer(value) == cell.text
+    assert sum(isinstance(v, int) for v in values) > 50
+    assert sum(isinstance(v, Share) for v in values) > 50
+    assert sum(isinstance(v, float) for v in values) > 50
 
 
 # --------------------------------------------------------------------------- self-contained

@@ -29,14 +29,24 @@ import decimal
 import importlib.metadata
 import platform
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
 
-from pipeline.report import charts, disclosure
+from pipeline.outputs import Sheet
+from pipeline.report import charts, disclosure, numbering
 from pipeline.report import formatting as fmt
 from pipeline.report.disclosure import DEFAULT_THRESHOLD, SECONDARY, TOTAL
+from pipeline.report.model import (
+    Block,
+    Chapter,
+    Figure,
+    Report,
+    Section,
+    Table,
+    Text,
+    table_cells,
+)
 
 ALPHA = 0.05
 SOURCE = "Bron: registratie preventieve woonbegeleiding, bewerking pwb."  # in the catalogue
@@ -135,109 +145,6 @@ MODEL_NAMES = {"time_to_closure": N_("Kaplan–Meier en log-rank"),
                "cox": N_("Cox-model"), "cumulative_incidence": N_("Cumulatieve incidentie"),
                "eviction_avoided": N_("Logistisch model")}
 UNKNOWN_REGION = "?"
-
-
-# --------------------------------------------------------------------------- view-models
-
-
-@dataclass
-class Table:
-    """A numbered table: display strings only (numbers formatted, small counts hidden)."""
-
-    key: str
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    numeric: list[bool]
-    n: str = ""
-    notes: list[str] = field(default_factory=list)
-    source: str = ""
-    total_rows: int = 0  # trailing rows shown as totals
-    kind: str = "table"
-    number: str = ""
-    label: str = ""
-    anchor: str = ""
-
-
-@dataclass
-class Figure:
-    """A numbered chart: inline SVG and the plotted values as a table."""
-
-    key: str
-    title: str
-    svg: Markup
-    columns: list[str]
-    rows: list[list[str]]
-    numeric: list[bool]
-    n: str = ""
-    notes: list[str] = field(default_factory=list)
-    source: str = ""
-    kind: str = "figure"
-    number: str = ""
-    label: str = ""
-    anchor: str = ""
-
-
-@dataclass
-class Text:
-    """Prose: ``name`` is a macro of reports/templates/_tekst.j2, or 'alinea'/'lijst'."""
-
-    name: str
-    data: dict[str, Any] = field(default_factory=dict)
-    kind: str = "text"
-
-
-Block = Table | Figure | Text
-
-
-@dataclass
-class Section:
-    key: str
-    title: str
-    blocks: list[Block]
-    number: str = ""
-    anchor: str = ""
-
-
-@dataclass
-class Chapter:
-    key: str
-    title: str
-    sections: list[Section]
-    intro: list[Block] = field(default_factory=list)
-    appendix: bool = False
-    number: str = ""
-    anchor: str = ""
-
-    def blocks(self) -> Iterable[Block]:
-        yield from self.intro
-        for section in self.sections:
-            yield from section.blocks
-
-
-@dataclass
-class Report:
-    chapters: list[Chapter]
-    appendices: Chapter
-    key_figures: list[tuple[str, str]]
-    refs: dict[str, str]
-    anchors: dict[str, str]
-    threshold: int
-    lang: str
-    norm_words: dict[str, str] = field(default_factory=dict)
-    checkpoint: disclosure.Checkpoint | None = None
-
-    @property
-    def all_chapters(self) -> list[Chapter]:
-        return [*self.chapters, self.appendices]
-
-    @property
-    def tables(self) -> list[Table]:
-        return [b for c in self.all_chapters for b in c.blocks() if isinstance(b, Table)]
-
-    @property
-    def figures(self) -> list[Figure]:
-        return [b for c in self.all_chapters for b in c.blocks() if isinstance(b, Figure)]
 
 
 # --------------------------------------------------------------------------- published counts
@@ -442,18 +349,21 @@ class Builder:
             notes.append(self.t("In een kolom met percentages betekent '<%(t)s' dat het "
                                 "percentage op minder dan %(t)s trajecten rust.") % {
                 "t": self.threshold})
-        return Table(key=key, title=title, columns=columns, rows=rows,
-                     numeric=numeric or [False] + [True] * (len(columns) - 1), n=n,
-                     notes=notes, source=self.t(source or SOURCE), total_rows=total_rows)
+        numeric = numeric or [False] + [True] * (len(columns) - 1)
+        return Table(key=key, title=title, columns=tuple(columns),
+                     cells=table_cells(rows, numeric, lang=self.lang,
+                                       threshold=self.threshold),
+                     numeric=tuple(numeric), n=n, notes=tuple(notes),
+                     source=self.t(source or SOURCE), total_rows=total_rows)
 
     def figure(self, key: str, title: str, chart: charts.Chart, *, n: str = "",
                notes: Iterable[str] = (), source: str | None = None) -> Figure:
         columns = list(chart.table.columns)
         numeric = [not (i == 0 and c in (self.t("Categorie"), self.t("Groep"),
                                          self.t("Kenmerk"))) for i, c in enumerate(columns)]
-        return Figure(key=key, title=title, svg=Markup(chart.svg), columns=columns,
-                      rows=[list(r) for r in chart.table.rows], numeric=numeric, n=n,
-                      notes=[x for x in notes if x], source=self.t(source or SOURCE))
+        return Figure(key=key, title=title, svg=Markup(chart.svg), columns=tuple(columns),
+                      rows=tuple(tuple(r) for r in chart.table.rows), numeric=tuple(numeric),
+                      n=n, notes=tuple(x for x in notes if x), source=self.t(source or SOURCE))
 
     def para(self, text: str) -> Text:
         return Text("alinea", {"text": text})
@@ -507,47 +417,17 @@ class Builder:
         ]
         appendices = Chapter("bijlagen", self.t("Bijlagen"), self.appendix_sections(),
                              appendix=True)
-        refs = self.number(chapters, appendices)
-        chapters[-1].sections = self.chapter_conclusions(refs)
-        self.number(chapters, appendices)  # the conclusions add sections, not tables
+        # the conclusions cite tables by placeholder; numbering resolves them once
+        keys = {b.key: numbering.placeholder(b.key)
+                for c in [*chapters, appendices] for b in c.blocks() if not isinstance(b, Text)}
+        chapters[-1] = Chapter("besluit", self.t("Besluit"), self.chapter_conclusions(keys))
         key_figures = self.key_figures()
         self.ck.verify()  # the audit: no hidden count follows from what is published
-        return Report(chapters=chapters, appendices=appendices,
-                      key_figures=key_figures, refs=refs, anchors=dict(self.anchors),
+        numbered, appendix, refs, anchors = numbering.number(chapters, appendices, self.t)
+        return Report(chapters=tuple(numbered), appendices=appendix,
+                      key_figures=tuple(key_figures), refs=refs, anchors=anchors,
                       threshold=self.threshold, lang=self.lang, norm_words=self.norm_words,
                       checkpoint=self.ck)
-
-    def number(self, chapters: list[Chapter], appendices: Chapter) -> dict[str, str]:
-        """Number chapters, sections, tables and figures; return {block key: label}."""
-        refs: dict[str, str] = {}
-        self.anchors: dict[str, str] = {}
-        for k, chapter in enumerate(chapters, start=1):
-            chapter.number, chapter.anchor = str(k), f"hoofdstuk-{k}"
-            self._number_blocks(chapter.number, list(chapter.blocks()), refs)
-            for s, section in enumerate(chapter.sections, start=1):
-                section.number, section.anchor = f"{k}.{s}", f"sectie-{k}-{s}"
-        appendices.number, appendices.anchor = "", "bijlagen"
-        for s, section in enumerate(appendices.sections):
-            letter = chr(ord("A") + s)
-            section.number, section.anchor = letter, f"bijlage-{letter.lower()}"
-            self._number_blocks(letter, section.blocks, refs)
-        return refs
-
-    def _number_blocks(self, prefix: str, blocks: list[Block], refs: dict[str, str]) -> None:
-        counts = {"table": 0, "figure": 0}
-        for block in blocks:
-            if isinstance(block, Text):
-                continue
-            counts[block.kind] += 1
-            block.number = f"{prefix}.{counts[block.kind]}"
-            word = N_("Tabel %(n)s") if block.kind == "table" else N_("Figuur %(n)s")
-            block.label = self.t(word) % {"n": block.number}
-            block.anchor = ("tabel-" if block.kind == "table" else "figuur-") + \
-                block.number.lower().replace(".", "-")
-            if block.key in refs:
-                raise ValueError(f"dubbele sleutel in het rapport: {block.key}")
-            refs[block.key] = block.label
-            self.anchors[block.key] = block.anchor
 
     # ---- key figures (first page)
 
@@ -2296,11 +2176,12 @@ class Builder:
         return blocks
 
 
-def workbook_sheets(report: Report) -> dict[str, list[dict[str, str]]]:
-    """One sheet per numbered table of the report ('Tabel 3.1'), with its headers and the
-    published (suppressed) display values: for tabellen.xlsx, so that the workbook never
-    shows what the report hides. Render in Dutch for Dutch headers."""
-    sheets: dict[str, list[dict[str, str]]] = {}
+def workbook_sheets(report: Report) -> dict[str, Sheet]:
+    """One sheet per numbered table of the report ('Tabel 3.1'): its headers and typed
+    cells (counts as int, shares as ``Share``, estimates as float, labels and the hidden
+    marks '<5' / 'x' as text: the same published cells as the report), with the title,
+    the n and the source in note rows. Render in Dutch for Dutch headers."""
+    sheets: dict[str, Sheet] = {}
     for table in report.tables:
         headers: list[str] = []
         for column in table.columns:
@@ -2308,25 +2189,15 @@ def workbook_sheets(report: Report) -> dict[str, list[dict[str, str]]]:
             while name in headers:
                 name, k = f"{column} ({k})", k + 1
             headers.append(name)
-        sheets[table.label] = [dict(zip(headers, row, strict=True)) for row in table.rows]
+        rows = [dict(zip(headers, (c.value for c in row), strict=True)) for row in table.cells]
+        sheets[table.label] = Sheet(rows, tuple(x for x in (table.title, table.n,
+                                                            table.source) if x))
     return sheets
-
-
-def resolve_refs(text: str, refs: Mapping[str, str]) -> str:
-    """Replace '{ref:key}' placeholders in a note by the table or figure label."""
-    for key, label in refs.items():
-        text = text.replace("{ref:" + key + "}", label)
-    return text
 
 
 def build_report(results: Mapping[str, Any], profile: Mapping[str, Any] | None, *,
                  translate: Translate, lang: str = "nl", threshold: int = DEFAULT_THRESHOLD,
                  software: Mapping[str, str] | None = None) -> Report:
     """The report's view-model (see the module docstring)."""
-    report = Builder(results, profile, translate=translate, lang=lang, threshold=threshold,
-                     software=software).build()
-    for chapter in report.all_chapters:
-        for block in chapter.blocks():
-            if not isinstance(block, Text):
-                block.notes = [resolve_refs(note, report.refs) for note in block.notes]
-    return report
+    return Builder(results, profile, translate=translate, lang=lang, threshold=threshold,
+                   software=software).build()
