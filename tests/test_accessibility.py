@@ -15,22 +15,19 @@ import os
 import select
 import signal
 import subprocess
-import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from pipeline.synthetic import generate
+from year_run import year_outputs
 
 PROJECT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 PACKAGE = PROJECT / "tests" / "browser" / "package.json"  # axe-core pinned; lock file beside it
 AXE = PACKAGE.parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-YEAR = 2013
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium ontbreekt: installeer "
@@ -41,19 +38,10 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+def report() -> SimpleNamespace:
     """The Dutch and English report of a real run on a synthetic delivery."""
-    root = tmp_path_factory.mktemp("toegankelijk")
-    generate(root / "synth", [YEAR - 1, YEAR], seed=7, n_per_year=300, dirty=0.03)
-    env = {**os.environ, "PWB_STORE": str(root / "store")}
-    done = subprocess.run(
-        [sys.executable, "-m", "pwb.cli", "run", "--input", str(root / "synth" / "registraties"),
-         "--year", str(YEAR), "--out", str(root / "out"), "--lang", "en",
-         "--run-date", "2014-03-01"],
-        capture_output=True, text=True, cwd=PROJECT, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    folder = root / "out" / str(YEAR)
-    return SimpleNamespace(root=root, nl=folder / "rapport.html", en=folder / "rapport.en.html")
+    folder = year_outputs()
+    return SimpleNamespace(nl=folder / "rapport.html", en=folder / "rapport.en.html")
 
 
 def _as_fds_3_and_4(commands: int, answers: int) -> None:

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from year_run import year_outputs
 
 from pipeline.results import (
     BLOCKS,
@@ -30,25 +27,12 @@ from pipeline.results import (
     schema_markdown,
     validate_results,
 )
-from pipeline.synthetic import generate
-
-PROJECT = Path(__file__).resolve().parents[1]
-YEAR = 2013
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def written() -> dict[str, Any]:
     """results.json of a real run (pwb run on a small synthetic delivery)."""
-    root = tmp_path_factory.mktemp("schema")
-    generate(root / "synth", [YEAR - 1, YEAR], seed=11, n_per_year=150, dirty=0.03)
-    env = {**os.environ, "PWB_STORE": str(root / "store")}
-    done = subprocess.run(
-        [sys.executable, "-m", "pwb.cli", "run", "--input",
-         str(root / "synth" / "registraties"), "--year", str(YEAR), "--out", str(root / "out"),
-         "--run-date", "2014-03-01"],
-        capture_output=True, text=True, cwd=PROJECT, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads((root / "out" / str(YEAR) / "results.json").read_text(encoding="utf-8"))
+    return json.loads((year_outputs() / "results.json").read_text(encoding="utf-8"))
 
 
 def _errors(results: dict) -> str:
