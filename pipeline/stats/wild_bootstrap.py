@@ -12,8 +12,8 @@ score contributions u_i = x~_i (y_i - mu0_i) with x~ the coefficient's column pa
 out of the nuisance columns (weights mu0), cluster sums s_g. Statistic T = (sum_g s_g)^2,
 draws T*_b = (sum_g w_bg s_g)^2; p = share of T*_b >= T (two-sided). Why not studentized
 by sum_g s_g^2: on ten regions with the circular's doses (one region, OVL, carries about
-a quarter of the score variance) the studentized form rejected a true null in 8.8 % of
-600 simulated data sets at 5 %, this form in 6.7 % (tests/test_reinforcement.py, slow).
+a quarter of the score variance) the studentized form rejected a true null in 8.4 % of
+2,000 simulated data sets at 5 %, this form in 7.1 % (tests/test_reinforcement.py, slow).
 Known limit: with one dominant cluster any wild cluster bootstrap over-rejects somewhat
 (MacKinnon & Webb 2017); read p-values near 0.05 as borderline.
 The confidence set is {b0: p(b0) > alpha}, found by bisection on each side of the
