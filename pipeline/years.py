@@ -26,16 +26,21 @@ CUTOFF_RULES = {
     "start_na_peildatum": "buiten het jaar (geldig, geteld, niet geanalyseerd)",
 }
 # The one order of the trajectories frame, whatever the order of the files and rows of
-# the delivery: every delivered value first (region first), the pseudonyms last.
-# (caw, dossier_id) is unique among valid rows (dubbel_dossier quarantines every copy),
-# so the order is total. Rows that tie on everything but their pseudonyms are
-# interchangeable in every analysis, so the order the models see does not depend on
-# the pseudonym key either. Why it matters: the float sums of the Cox and logistic
-# fits depend on the order of their rows in the last bits, which rounding to six
-# significant digits hides almost always, but not always.
+# the delivery: by region, then by a 64-bit hash of every other delivered value, the
+# pseudonyms last. (caw, dossier_id) is unique among valid rows (dubbel_dossier
+# quarantines every copy), so the order is total. Rows that tie on everything but their
+# pseudonyms are interchangeable in every analysis, so the order the models see does not
+# depend on the pseudonym key either. Why it matters: the float sums of the Cox and
+# logistic fits depend on the order of their rows in the last bits, which rounding to six
+# significant digits hides almost always, but not always. Why a hash: one integer key
+# sorts in a fraction of the time that 27 columns take (1M rows: ~1.2 s of CPU for the
+# 27 columns, ~0.5 s for hash + sort); the hash is polars' (fixed seed), stable within
+# the pinned polars version (constraints.txt), which is all byte-identical reruns need.
 CANONICAL_ORDER: tuple[str, ...] = (
     "caw", *(c for c in COLUMN_NAMES if c not in ("caw", *PSEUDONYMISED_COLUMNS)),
     "client_id", "begeleider_id", "dossier_id")
+_TIE_BREAK = ("client_id", "begeleider_id", "dossier_id")
+_HASH_SEED = 20121201
 
 
 def cutoff(year: int) -> dt.date:
@@ -43,9 +48,29 @@ def cutoff(year: int) -> dt.date:
 
 
 def canonical_order(frame: pl.DataFrame) -> pl.DataFrame:
-    """The rows in CANONICAL_ORDER (of the columns the frame has; ties keep their order)."""
+    """The rows in the canonical order (see CANONICAL_ORDER), of the columns the frame has.
+
+    Region first (its rank among the delivered regions, in the high bits of one unsigned
+    64-bit key), then the hash of the other delivered values; only when two rows share
+    that key (the same values, or a hash collision) do the columns themselves decide,
+    pseudonyms last. Ties that remain keep their order.
+    """
     keys = [c for c in CANONICAL_ORDER if c in frame.columns]
-    return frame.sort(keys, nulls_last=True, maintain_order=True) if keys else frame
+    if not keys or frame.height < 2:
+        return frame
+    values = [c for c in keys if c not in ("caw", *_TIE_BREAK)]
+    key = pl.struct(values).hash(seed=_HASH_SEED) // 16 if values else pl.lit(0, pl.UInt64)
+    if "caw" in frame.columns:
+        region = pl.col("caw").rank("dense").fill_null(0).cast(pl.UInt64)  # nulls first
+        key = key + region * (1 << 60)  # fewer than 16 regions: the order by caw, then hash
+    frame = frame.rechunk()  # gathering from one chunk per column is several times faster
+    order = frame.select(key.alias("key"))
+    if order["key"].is_duplicated().any():  # equal keys: the columns decide, as before
+        order = order.hstack(frame.select(keys)).with_row_index("_i")
+        index = order.sort(["key", *keys], nulls_last=True, maintain_order=True)["_i"]
+    else:
+        index = order["key"].arg_sort()
+    return frame[index]
 
 
 def trajectories(valid: pl.DataFrame, year: int) -> pl.DataFrame:
