@@ -27,8 +27,11 @@ outside the range seen.
 Inference: ten regions are ten clusters, too few for a cluster sandwich. The p-value
 and the interval come from the wild cluster score bootstrap (Kline & Santos 2012) with
 Webb weights, the null imposed, the interval by test inversion, seed explicit
-(pipeline.stats.wild_bootstrap). The event study's pointwise intervals are model-based
-(quasi-Poisson), not cluster-robust: a picture of the timing, not a test.
+(pipeline.stats.wild_bootstrap). Measured on simulated data with the circular's doses,
+a true elasticity 0 is rejected in about 7 % of data sets at 5 % (one region, OVL, carries
+about a quarter of the information), so a p near 0.05 is borderline. The event study's
+pointwise intervals are model-based (quasi-Poisson), not cluster-robust: a picture of the
+timing, not a test.
 
 The same design for waiting time (total waiting days of a month's starts with offset
 log(starts): the elasticity of the mean waiting time) and for the share of a month's
