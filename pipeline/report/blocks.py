@@ -1,0 +1,76 @@
+"""Model terms for tables, sentences and forest plots (Cox, logistic, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pipeline.report.context import (
+    ALPHA,
+    Context,
+    _get,
+)
+from pipeline.report.labels import N_
+
+
+def term_label(ctx: Context, term: str, model: str = "", *, reference: bool = True) -> str:
+    """'verhuurder_type[SVK]' -> 'Type verhuurder: SVK (ref.: SHM)'."""
+    refs = _get(ctx.r, "settings", "models", "references", default={})
+    if term == "(Intercept)":
+        return ctx.t("Constante")
+
+    def short(column: str, code: str) -> str:
+        return code if column == "verhuurder_type" else ctx.level(column, code)
+
+    if "[" in term and term.endswith("]"):
+        column, level = term[:-1].split("[", 1)
+        ref = refs.get(column)
+        label = f"{ctx.variable(column)}: {short(column, level)}"
+        if ref and reference:
+            label += " " + ctx.t("(ref.: %(ref)s)") % {"ref": short(column, ref)}
+        return label
+    if term == "leeftijd":
+        return ctx.variable("leeftijd")
+    return f"{ctx.variable(term)}" + (" " + ctx.t("(ja t.o.v. nee)") if reference else "")
+
+
+def term_rows(ctx: Context, terms: Sequence[Mapping[str, Any]], measure: str,
+              full: bool = False) -> list[list[str]]:
+    rows = []
+    for x in terms:
+        if x["term"] == "(Intercept)" and not full:
+            continue
+        row = [term_label(ctx, x["term"], measure)]
+        if full:
+            row += [ctx.dec(x.get("coef"), 3), ctx.dec(x.get("se"), 3)]
+        row += [ctx.ci(x.get(measure), x.get(f"{measure}_ci")), ctx.pval(x.get("p"))]
+        rows.append(row)
+    return rows
+
+
+def term_sentences(ctx: Context, terms: Sequence[Mapping[str, Any]], measure: str
+                   ) -> tuple[list[str], list[str]]:
+    """Direction-aware sentences for the terms with p < ALPHA; the others' labels."""
+    up = {"hr": N_("%(label)s: sneller afgesloten (HR %(ci)s; %(p)s)."),
+          "or": N_("%(label)s: hogere odds op een vermeden uithuiszetting (OR %(ci)s; "
+                   "%(p)s).")}
+    down = {"hr": N_("%(label)s: trager afgesloten (HR %(ci)s; %(p)s)."),
+            "or": N_("%(label)s: lagere odds op een vermeden uithuiszetting (OR %(ci)s; "
+                     "%(p)s).")}
+    significant, other = [], []
+    for x in terms:
+        if x["term"] == "(Intercept)":
+            continue
+        label = term_label(ctx, x["term"], measure)
+        p, value = x.get("p"), x.get(measure)
+        if p is None or value is None:
+            other.append(term_label(ctx, x["term"], measure, reference=False))
+            continue
+        if p < ALPHA and value != 1:
+            message = up[measure] if value > 1 else down[measure]
+            significant.append(ctx.t(message) % {
+                "label": label, "ci": ctx.ci(value, x.get(f"{measure}_ci")),
+                "p": ctx.p_eq(p)})
+        else:
+            other.append(term_label(ctx, x["term"], measure, reference=False))
+    return significant, other

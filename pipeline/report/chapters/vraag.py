@@ -1,0 +1,118 @@
+"""Chapter 7, Vraag en aanbod: expected evictions, FTE needed and present, scenarios."""
+
+from __future__ import annotations
+
+from pipeline.report import formatting as fmt
+from pipeline.report.context import (
+    HIDDEN,
+    Context,
+    _get,
+)
+from pipeline.report.labels import N_
+from pipeline.report.model import Block, Chapter, Section, Text
+
+
+def chapter_need(ctx: Context) -> list[Section]:
+    return [
+        Section("nood", ctx.t("Verwachte uithuiszettingen en benodigde VTE"),
+                need_table(ctx)),
+        Section("scenarios", ctx.t("Verdeling van extra middelen: scenario's"),
+                need_scenarios(ctx)),
+    ]
+
+
+def need_table(ctx: Context) -> list[Block]:
+    ns = ctx.r.get("need_supply", {})
+    order = {c: i for i, c in enumerate(ctx.region_codes)}
+    per_caw = sorted(ns.get("per_caw", []), key=lambda x: order.get(x["caw"], len(order)))
+    overall = ns.get("overall", {})
+    active_hidden = ctx.hidden_active()
+    rows = []
+    for i, x in enumerate([*per_caw, overall]):
+        label = ctx.region(x["caw"]) if i < len(per_caw) else ctx.t("Totaal")
+        rows.append([label, ctx.num(x.get("dwellings_shm")),
+                     ctx.num(x.get("dwellings_shm_big_city")),
+                     ctx.num(x.get("dwellings_svk")), ctx.dec(x.get("expected_evictions")),
+                     ctx.dec(x.get("fte_needed"), 2), ctx.dec(x.get("fte_present"), 2),
+                     ctx.pct(x.get("coverage"), 0), ctx.dec(x.get("fte_gap"), 2),
+                     HIDDEN if x["caw"] in active_hidden else
+                     ctx.dec(x.get("active_per_expected_eviction"), 2)])
+    low = min((x for x in per_caw if x.get("coverage") is not None),
+              key=lambda x: x["coverage"], default=None)
+    params = ns.get("parameters", {})
+    gap = overall.get("fte_gap")
+    if gap is None:
+        gap_text = fmt.MISSING
+    elif gap > 0:
+        gap_text = ctx.t("een tekort van %(fte)s VTE") % {"fte": ctx.dec(gap, 1)}
+    elif gap < 0:
+        gap_text = ctx.t("een overschot van %(fte)s VTE") % {"fte": ctx.dec(-gap, 1)}
+    else:
+        gap_text = ctx.t("zonder tekort")
+    ctx.gap_text = gap_text
+    return [
+        Text("vraag_nood", {
+            "coverage": ctx.pct(overall.get("coverage"), 0), "gap_text": gap_text,
+            "needed": ctx.dec(overall.get("fte_needed"), 1),
+            "present": ctx.dec(overall.get("fte_present"), 1),
+            "low_region": ctx.region(low["caw"]) if low else fmt.MISSING,
+            "low": ctx.pct(low["coverage"], 0) if low else fmt.MISSING,
+            "svk": ctx.pct(params.get("risk_svk"), 0),
+            "shm": ctx.pct(params.get("risk_shm"), 0),
+            "big": ctx.pct(params.get("risk_shm_big_city"), 2),
+            "supports": ctx.dec(params.get("supports_per_fte_year"), 2)}),
+        ctx.table("nood", ctx.t("Nood aan en aanbod van preventieve woonbegeleiding per "
+                                  "CAW-regio"),
+                   [ctx.t("CAW-regio"), ctx.t("SHM-woningen"),
+                    ctx.t("waarvan Gent/Antwerpen"), ctx.t("SVK-woningen"),
+                    ctx.t("Verwachte uithuiszettingen"), ctx.t("Benodigde VTE"),
+                    ctx.t("Aanwezige VTE"), ctx.t("Dekking"), ctx.t("Tekort (VTE)"),
+                    ctx.t("Actieve trajecten per verwachte uithuiszetting")], rows,
+                   total_rows=1,
+                   n=ctx.n_line(len(per_caw), N_("n = %(n)s regio's")),
+                   source=N_("Bron: registratie preventieve woonbegeleiding en "
+                          "referentiegegevens (verhuurders, personeel), bewerking pwb."),
+                   notes=[ctx.t("Aanwezige VTE: in voege op de peildatum. Dekking = "
+                                 "aanwezige / benodigde VTE. Verwachte uithuiszettingen "
+                                 "en woningen zijn geen huishoudens: niet onderdrukt."),
+                          ctx.illustrative_note()]),
+    ]
+
+
+def need_scenarios(ctx: Context) -> list[Block]:
+    sc = _get(ctx.r, "need_supply", "scenarios", default={})
+    runs = sc.get("runs", [])
+    if not runs:
+        return [ctx.para(ctx.t("Er zijn geen scenario's berekend."))]
+    budgets = [run["budget_eur"] for run in runs]
+    order = {c: i for i, c in enumerate(ctx.region_codes)}
+    table = sorted(sc.get("table", []), key=lambda x: order.get(x["caw"], len(order)))
+    rows = []
+    for x in table:
+        rows.append([ctx.region(x["caw"]), ctx.pct(x.get("coverage"), 0)] + [
+            ctx.dec(x.get(f"extra_fte_{int(b)}"), 2) for b in budgets])
+    rows.append([ctx.t("Totaal extra VTE"), ""] + [ctx.dec(run.get("total_fte"), 2)
+                                                   for run in runs])
+    rows.append([ctx.t("Laagste dekking na verdeling"),
+                 ctx.pct(runs[0].get("min_coverage_before"), 0)] + [
+        ctx.pct(run.get("min_coverage_after"), 0) for run in runs])
+    excluded = ", ".join(ctx.region(c) for c in sc.get("excluded", []))
+    return [
+        Text("vraag_scenarios", {"excluded": excluded,
+                                 "cost": fmt.euro(sc.get("cost_per_fte"), locale=ctx.lang)}),
+        ctx.table("scenarios", ctx.t("Extra VTE per CAW-regio bij vier budgetten "
+                                       "(verdeling die de laagste dekking maximaliseert)"),
+                   [ctx.t("CAW-regio"), ctx.t("Dekking nu")] + [
+                       fmt.euro(b, locale=ctx.lang) for b in budgets], rows, total_rows=2,
+                   n=ctx.n_line(len(table), N_("n = %(n)s regio's")),
+                   source=N_("Bron: registratie preventieve woonbegeleiding en "
+                          "referentiegegevens (verhuurders, personeel), bewerking pwb."),
+                   notes=[ctx.t("Niet in de verdeling opgenomen: %(regions)s (de "
+                                 "omzendbrief voorziet een aparte regeling).") % {
+                                     "regions": excluded or fmt.MISSING}
+                          if excluded else "", ctx.illustrative_note()]),
+    ]
+
+
+def build(ctx: Context) -> Chapter:
+    return Chapter("vraag", ctx.t("Vraag en aanbod"), chapter_need(ctx))

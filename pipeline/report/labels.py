@@ -1,0 +1,81 @@
+"""Display labels of the report's variables, levels, outcomes, rules and models (Dutch,
+marked for the catalogue with ``N_`` and translated where they are shown)."""
+
+from __future__ import annotations
+
+
+def N_(text: str) -> str:
+    """Mark a Dutch message for the catalogue; it is translated where it is shown."""
+    return text
+
+
+VARIABLES = {
+    "caw": N_("CAW-regio"),
+    "verhuurder_type": N_("Type verhuurder"),
+    "gezinstype": N_("Gezinstype"),
+    "inkomensbron": N_("Belangrijkste inkomensbron"),
+    "leeftijdsklasse": N_("Leeftijd"),
+    "leeftijd": N_("Leeftijd (per jaar)"),
+    "geslacht": N_("Geslacht"),
+    "aanmelder": N_("Aanmelder"),
+    "procedure_gestart": N_("Procedure tot uithuiszetting gestart bij aanmelding"),
+    "probleem_huurachterstand": N_("Huurachterstand bij aanmelding"),
+    "probleem_onderhoud": N_("Problemen met het onderhoud van de woning"),
+    "probleem_samenleven": N_("Problemen met samenleven"),
+    "aantal_problemen": N_("Aantal probleemgebieden bij aanmelding"),
+    "huurachterstand_klasse": N_("Hoogte van de huurachterstand"),
+    "schuldbemiddeling": N_("Schuldbemiddeling of budgetbeheer"),
+    "huisbezoeken_klasse": N_("Aantal huisbezoeken"),
+    "doorverwezen": N_("Doorverwezen naar gespecialiseerde hulp"),
+    "nazorg": N_("Nazorg afgesproken"),
+    "afsluitreden": N_("Reden van afsluiting"),
+    "handelingsdoelen": N_("Handelingsdoelen bij afsluiting"),
+    "uithuiszetting_vermeden": N_("Uithuiszetting vermeden"),
+}
+LEVELS = {
+    "SHM": N_("SHM (sociale huisvestingsmaatschappij)"),
+    "SVK": N_("SVK (sociaal verhuurkantoor)"),
+    "alleenstaand": N_("Alleenstaand"), "eenoudergezin": N_("Eenoudergezin"),
+    "koppel_zonder_kinderen": N_("Koppel zonder kinderen"),
+    "koppel_met_kinderen": N_("Koppel met kinderen"), "andere": N_("Andere"),
+    "arbeid": N_("Arbeid"), "werkloosheid": N_("Werkloosheidsuitkering"),
+    "ziekte_invaliditeit": N_("Ziekte- of invaliditeitsuitkering"),
+    "pensioen": N_("Pensioen"), "leefloon": N_("Leefloon"), "geen": N_("Geen inkomen"),
+    "m": N_("Man"), "v": N_("Vrouw"), "x": N_("X (genderneutraal)"),
+    "shm": N_("Sociale huisvestingsmaatschappij"), "svk": N_("Sociaal verhuurkantoor"),
+    "ocmw": N_("OCMW"), "caw": N_("CAW"), "politie": N_("Politie"),
+    "huurder": N_("Huurder zelf"),
+    "ja": N_("Ja"), "nee": N_("Nee"), "onbekend": N_("Onbekend"),
+    "doelen_bereikt": N_("Doelen bereikt"), "voortijdig_gestopt": N_("Voortijdig gestopt"),
+    "verhuisd": N_("Verhuisd"), "uithuisgezet": N_("Uithuisgezet"),
+    "doorverwezen": N_("Doorverwezen"), "overleden": N_("Overleden"),
+    "bereikt": N_("Bereikt"), "gedeeltelijk": N_("Gedeeltelijk bereikt"),
+    "niet_bereikt": N_("Niet bereikt"),
+}
+OUTCOME_LABELS = {"vermeden": N_("Uithuiszetting vermeden"), "uithuisgezet": N_("Uithuisgezet"),
+                  "ander": N_("Andere afsluiting")}
+RULE_FAMILIES = {
+    "verplicht": N_("verplichte kolom is leeg"),
+    "afsluiting_ontbreekt": N_("afgesloten dossier zonder verplicht afsluitgegeven"),
+    "afsluiting_bij_open_dossier": N_("open dossier met een afsluitgegeven"),
+    "onleesbaar": N_("waarde onleesbaar (datum, getal of ja/nee)"),
+    "code": N_("geen toegelaten code"),
+    "bereik": N_("waarde buiten het toegelaten bereik"),
+    "datumbereik": N_("datum in de toekomst of vóór 2002"),
+    "volgorde": N_("datums in de verkeerde volgorde"),
+    "contacten_huisbezoeken": N_("minder contacten dan huisbezoeken"),
+    "uithuisgezet_niet_vermeden": N_("uithuisgezet, maar uithuiszetting vermeden is niet nee"),
+    "dubbel_dossier": N_("dossiernummer komt meer dan eens voor in de regio"),
+}
+FILE_RULES = {
+    "onleesbaar_bestand": N_("het bestand kan niet gelezen worden"),
+    "verplichte_kolom_ontbreekt": N_("een verplichte kolom ontbreekt"),
+    "dubbele_kolomnaam": N_("een kolomnaam komt meer dan eens voor"),
+    "persoonsgegevens": N_("het bestand bevat persoonsgegevens"),
+    "onbekend_bestandstype": N_("het bestandstype wordt niet ondersteund"),
+    "leeg_bestand": N_("het bestand bevat geen kolomkoppen"),
+}
+MODEL_NAMES = {"time_to_closure": N_("Kaplan–Meier en log-rank"),
+               "cox": N_("Cox-model"), "cumulative_incidence": N_("Cumulatieve incidentie"),
+               "eviction_avoided": N_("Logistisch model")}
+UNKNOWN_REGION = "?"
