@@ -216,7 +216,7 @@ def report_validate(folder: Path) -> None:
           f"{f['ingest_s']:.2f} s, ingest + validate {f['total_s']:.2f} s "
           f"= {f['rows'] / f['total_s']:,.0f} rows/s; {f['quarantined']} quarantined, "
           f"GX agrees with the polars twins: {f['gx_agrees']}; peak {peak:,.0f} MB "
-          f"(process tree)")
+          f"(process tree; main process {f['peak_mb']:,} MB)")
     _print_stages(f["stages"], f["rows"], INGEST_STAGES + VALIDATE_STAGES)
     print(f"    {'trajectories()':22s} {f['trajectories_s']:7.2f} s  "
           f"{f['rows'] / f['trajectories_s']:>12,.0f} rows/s")
@@ -233,7 +233,7 @@ def report_run(folder: Path, tmp: Path, label: str) -> None:
     steps = f["steps"]
     in_steps = sum(steps.values())
     print(f"pwb run ({label}), {f['rows']:,} rows: {wall:.1f} s whole process, peak "
-          f"{peak:,.0f} MB (process tree)")
+          f"{peak:,.0f} MB (process tree; main process {f['peak_mb']:,} MB)")
     print(f"    {'imports':22s} {f['imports_s']:7.2f} s")
     _print_stages(f["stages"], f["rows"], INGEST_STAGES + VALIDATE_STAGES)
     for step, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):

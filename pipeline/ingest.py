@@ -826,11 +826,13 @@ def ingest(paths: Sequence[Path], *, key: bytes | None = None) -> Ingested:
         reports.append(report)
     if frames:
         combined = pl.concat(frames, how="vertical")
+        frames.clear()  # the files' own frames are no longer needed: memory of 1M rows
     else:
         combined = pl.DataFrame(schema={**{c: pl.String for c in COLUMN_NAMES},
                                         SOURCE_FILE: pl.String, SOURCE_LINE: pl.Int64})
     with timed("parse"):
         typed = parse(combined)
+        del combined
     if key is None:
         with warnings.catch_warnings():
             warnings.simplefilter("default")

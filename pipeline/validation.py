@@ -218,14 +218,17 @@ def run_suite(frame: pl.DataFrame, run_date: dt.date, suite: dict[str, Any] | No
     """
     suite = suite or load_suite_dict()
     batches = list(_batches(suite, frame.height >= split_from_rows).values())
-    outcomes, success, version = _run_batches(frame, batches, run_date, with_rows)
+    data = _to_pandas(frame.select(sorted(set().union(*map(_columns_of,
+                                                           suite["expectations"])))))
+    outcomes, success, version = _run_batches(data, batches, run_date, with_rows)
     return _collect(suite, [(outcomes, success, version)])
 
 
-def _run_batches(frame: pl.DataFrame, batches: Sequence[list[dict[str, Any]]],
+def _run_batches(data: Any, batches: Sequence[list[dict[str, Any]]],
                  run_date: dt.date, with_rows: bool = False
                  ) -> tuple[list[RuleOutcome], bool, str]:
-    """Run GX on each batch of expectations (a batch: the frame's columns it reads)."""
+    """Run GX on each batch of expectations (a batch: the columns of `data`, a pandas
+    frame, that its expectations read)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     with timed("GX import"):
         import great_expectations as gx
@@ -241,7 +244,6 @@ def _run_batches(frame: pl.DataFrame, batches: Sequence[list[dict[str, Any]]],
              .add_dataframe_asset("registratiebestanden")
              .add_batch_definition_whole_dataframe("run"))
     needed = [sorted(set().union(*map(_columns_of, b))) for b in batches]
-    data = _to_pandas(frame.select(sorted(set().union(*needed))))
     outcomes: list[RuleOutcome] = []
     success = True
     for number, (expectations, columns) in enumerate(zip(batches, needed, strict=True)):
@@ -362,6 +364,22 @@ def start_gx_workers(count: int = 1) -> None:
             _workers.append(_Worker())
 
 
+def stop_gx_workers() -> None:
+    """End the workers (a closed stdin ends a worker's loop) and wait for them."""
+    with _LOCK:
+        for worker in _workers:
+            assert worker.process.stdin is not None
+            worker.process.stdin.close()
+        for worker in _workers:
+            try:
+                worker.process.wait(timeout=30)
+            except Exception:  # noqa: BLE001 (never hold up the run for a worker)
+                worker.process.kill()
+            if worker.process.stdout is not None:
+                worker.process.stdout.close()
+        _workers.clear()
+
+
 def start_gx_workers_for(folder: Path) -> None:
     """Start GX workers for the delivery in `folder`: two for a large one (>= ~100,000
     rows), one otherwise. What `pwb run` calls first, before its own imports."""
@@ -373,8 +391,7 @@ def start_gx_workers_for(folder: Path) -> None:
 def _worker_task(path: str, batches: list[list[dict[str, Any]]], run_date: dt.date
                  ) -> tuple[list[RuleOutcome], bool, str]:
     needed = sorted(set().union(*(_columns_of(e) for b in batches for e in b)))
-    frame = pl.read_ipc(path, columns=needed)
-    return _run_batches(frame, batches, run_date)
+    return _run_batches(_to_pandas(pl.read_ipc(path, columns=needed)), batches, run_date)
 
 
 def _tasks(batches: list[list[dict[str, Any]]], count: int) -> list[list[list[dict[str, Any]]]]:
@@ -428,6 +445,7 @@ class _Pending:
             worker = self.busy.pop(0)
             parts.append(worker.receive())
         self.close()
+        stop_gx_workers()  # their memory goes back to the run (models, report)
         return _collect(self.suite, parts)
 
     def close(self) -> None:
