@@ -25,6 +25,7 @@ from pwb.driver import PROJECT, dagster_home, run_year
 
 DEMO_YEARS = (2012, 2013)
 DEMO_SEED = 20121201
+DEMO_STORE = PROJECT / ".dagster" / "demo-opslag"  # the demo's asset store (public key)
 console = Console(stderr=False)
 errors = Console(stderr=True)
 
@@ -197,12 +198,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data = PROJECT / "data" / "demo"
     with console.status("Synthetische registraties maken (2012–2013)…"):
         generate(data, DEMO_YEARS, DEMO_SEED)
-    with _pseudonym_key(synthetic=True, demo=True):
+    # Demo pseudonyms (public key) never land in the store of real data: the demo has a
+    # store of its own unless PWB_STORE names one (then the store's key check applies).
+    store = os.environ.get("PWB_STORE") or str(DEMO_STORE)
+    with _pseudonym_key(synthetic=True, demo=True), _environment(PWB_STORE=store):
         for year in DEMO_YEARS:
             results = _run_with_progress(data / "registraties", year, args.out, synthetic=True)
             _summary(results, args.out)
     console.print(f"De runs staan in de Dagster-UI: pwb serve (DAGSTER_HOME={dagster_home()}).")
     return 0
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 # --------------------------------------------------------------------------- survey
