@@ -28,8 +28,10 @@ Inference: ten regions are ten clusters, too few for a cluster sandwich. The p-v
 and the interval come from the wild cluster score bootstrap (Kline & Santos 2012) with
 Webb weights, the null imposed, the interval by test inversion, seed explicit
 (pipeline.stats.wild_bootstrap). Measured on simulated data with the circular's doses,
-a true elasticity 0 is rejected in about 7 % of data sets at 5 % (one region, OVL, carries
-about a quarter of the information), so a p near 0.05 is borderline. The event study's
+a true elasticity 0 is rejected in about 7 % of data sets at 5 % (2,000 panels, fixed
+effects only; one region, OVL, carries about a quarter of the information) and in 9 % of
+120 deliveries of the project's generator with region trends, so a p near 0.05 is
+borderline; the interval covered a known elasticity in 95 % of 300 panels. The event study's
 pointwise intervals are model-based (quasi-Poisson), not cluster-robust: a picture of the
 timing, not a test.
 
