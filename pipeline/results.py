@@ -173,7 +173,8 @@ def _type_label(node: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
     kinds = node.get("type", "object")
     kinds = kinds if isinstance(kinds, list) else [kinds]
     if "pattern" in node and "-" in node["pattern"]:
-        return "datum (JJJJ-MM-DD)"
+        shape = "datum (JJJJ-MM-DD)" if "{4}" in node["pattern"] else "dag (MM-DD)"
+        return f"{shape} of leeg" if "null" in kinds else shape
     if kinds == ["integer"] and node.get("minimum") == 0:
         return "aantal (geheel getal ≥ 0)"
     if "maximum" in node and node.get("minimum") == 0:

@@ -132,63 +132,52 @@ def test_the_schema_rejects_what_it_must(written: dict, change, where: str) -> N
     assert where in _errors(broken)
 
 
-def issue_12_blocks() -> dict[str, Any]:
-    """The new blocks in the shapes issue 12 fixes ("results.json (fixed interface)");
-    regional_comparison as one such block per outcome (evictions, avoided evictions)."""
-    row = {"n": 300, "events": 120, "median_days": 227.0, "rmst_days": 262.4,
-           "rmst_ci": [250.1, 274.9]}
-    cs_term = {"term": "procedure_gestart", "coef": 0.742, "se": 0.1, "hr": 2.1,
-               "lower": 1.72, "upper": 2.56, "p": 1e-12}
-    factor = [{"factor": "gezinstype", "chi2": 7.2, "df": 4, "p": 0.126}]
-    return {
-        "duration": {"basis": "period", "period_start": "2013-01-01", "n": 2700,
-                     "events": 1389, "median_days": 217.0, "median_ci": [209.0, 226.0],
-                     "tau_days": 730, "rmst_days": 268.3, "rmst_ci": [259.0, 277.7],
-                     "study_mean_days": 274,
-                     "by_caw": [{"caw": "OVL", **row}],
-                     "by_start_year": [{"year": 2010, **row, "complete": False},
-                                       {"year": 2011, **row, "median_days": None,
-                                        "complete": True}]},
-        "cause_specific": {o: {"n": 4111, "events": 500, "terms": [cs_term],
-                               "factor_tests": factor}
-                           for o in ("vermeden", "uithuisgezet", "niet_vermeden", "onbekend")},
-        "fine_gray": {"uithuisgezet": {"n": 4111, "events": 512, "terms": [
-            {"term": "procedure_gestart", "coef": 0.61, "se": 0.09, "shr": 1.84,
-             "lower": 1.54, "upper": 2.2, "p": 3e-11}]}},
-        "regional_comparison": {
-            "uithuisgezet": {"outcome": "uithuisgezet", "per_caw": [
-                {"caw": "OVL", "n": 229, "observed": 31, "expected": 24.2, "ratio": 1.28,
-                 "limits95": [0.62, 1.41], "limits998": [0.45, 1.62], "signal": None},
-                {"caw": "BRU", "n": 120, "observed": 30, "expected": 12.0, "ratio": 2.5,
-                 "limits95": [0.5, 1.6], "limits998": [0.3, 2.0], "signal": "hoger"}]},
-            "vermeden": {"outcome": "vermeden", "per_caw": [
-                {"caw": "OVL", "n": 229, "observed": 151, "expected": 150.2, "ratio": 1.01,
-                 "limits95": [0.85, 1.16], "limits998": [0.76, 1.26], "signal": None}]}},
-    }
+ISSUE_12 = {  # the fixed interface of issue 12 ("results.json (fixed interface)")
+    "duration": {"basis", "period_start", "n", "events", "median_days", "median_ci", "tau_days",
+                 "rmst_days", "rmst_ci", "study_mean_days", "by_caw", "by_start_year"},
+    "duration.by_caw": {"caw", "n", "events", "median_days", "rmst_days", "rmst_ci"},
+    "duration.by_start_year": {"year", "n", "events", "median_days", "rmst_days", "rmst_ci",
+                               "complete"},
+    "cause_specific.*": {"n", "events", "terms", "factor_tests"},
+    "cause_specific.*.terms": {"term", "coef", "se", "hr", "lower", "upper", "p"},
+    "cause_specific.*.factor_tests": {"factor", "chi2", "df", "p"},
+    "fine_gray.uithuisgezet": {"n", "events", "terms"},
+    "fine_gray.uithuisgezet.terms": {"term", "coef", "se", "shr", "lower", "upper", "p"},
+    "eviction_avoided": {"cov_type", "factor_tests", "predicted", "unknown_bounds"},
+    "eviction_avoided.predicted": {"factor", "level", "share", "lower", "upper"},
+    "regional_comparison.*": {"outcome", "per_caw"},
+    "regional_comparison.*.per_caw": {"caw", "n", "observed", "expected", "ratio", "limits95",
+                                      "limits998", "signal"},
+}
 
 
-def _with_issue_12(written: dict) -> dict:
-    results = copy.deepcopy(written)
-    results.update(issue_12_blocks())
-    ev = results["eviction_avoided"]
-    ev.update(cov_type="nonrobust (CAW-vaste effecten)", cluster=None, n_clusters=None,
-              factor_tests=[{"factor": "inkomensbron", "chi2": 12.1, "df": 6, "p": 0.06}],
-              predicted=[{"factor": "gezinstype", "level": "alleenstaand", "share": 0.66,
-                          "lower": 0.61, "upper": 0.7}],
-              unknown_bounds=[0.645, 0.674])
-    ev["terms"].append({"term": "caw[OVL]", "coef": 0.1, "se": 0.2, "or": 1.105,
-                        "or_ci": [0.75, 1.63], "p": 0.62})
-    results["cox"]["factor_tests"] = [{"factor": "gezinstype", "chi2": 3.0, "df": 4, "p": 0.56}]
-    ci = results["cumulative_incidence"]
-    ci["events"].update(niet_vermeden=400, onbekend=96)
-    for part in (ci, ci["lower"], ci["upper"], ci["curve"], ci["curve"]["lower"],
-                 ci["curve"]["upper"]):
-        part.update(niet_vermeden=list(part["ander"]), onbekend=list(part["ander"]))
-    return results
+def _at(results: dict, path: str) -> list[dict]:
+    """The objects at a dotted path ('*' = every value of a map; lists are flattened)."""
+    found: list[Any] = [results]
+    for part in path.split("."):
+        step = []
+        for node in found:
+            values = list(node.values()) if part == "*" else [node[part]]
+            for value in values:
+                step += value if isinstance(value, list) else [value]
+        found = step
+    return found
 
 
-def test_the_blocks_of_issue_12_fit_in_their_fixed_shapes(written: dict) -> None:
-    validate_results(_with_issue_12(written))
+def test_a_run_writes_the_blocks_of_issue_12_with_their_fixed_keys(written: dict) -> None:
+    assert set(written["cause_specific"]) == {"vermeden", "uithuisgezet", "niet_vermeden",
+                                              "onbekend"}
+    assert set(written["regional_comparison"]) == {"uithuisgezet", "vermeden"}
+    assert set(written["cumulative_incidence"]["events"]) == {
+        "vermeden", "uithuisgezet", "ander", "niet_vermeden", "onbekend"}
+    assert written["duration"]["tau_days"] == 730 and written["duration"]["basis"] == "period"
+    assert any(t["term"].startswith("caw[") for t in written["eviction_avoided"]["terms"])
+    assert len(written["eviction_avoided"]["unknown_bounds"]) == 2
+    for path, keys in ISSUE_12.items():
+        objects = _at(written, path)
+        assert objects, path
+        for obj in objects:
+            assert keys <= set(obj), (path, sorted(keys - set(obj)))
 
 
 @pytest.mark.parametrize(("change", "where"), [
@@ -208,7 +197,7 @@ def test_the_blocks_of_issue_12_fit_in_their_fixed_shapes(written: dict) -> None
      "eviction_avoided.factor_tests[0]: 'df' is a required property"),
 ])
 def test_wrong_shapes_of_the_new_blocks_are_refused(written: dict, change, where: str) -> None:
-    results = _with_issue_12(written)
+    results = copy.deepcopy(written)
     change(results)
     assert where in _errors(results)
 
