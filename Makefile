@@ -37,9 +37,11 @@ suite: $(STAMP)
 	$(PY) -m pipeline.validation --write-suite
 
 # Regenerate docs/registratieformaat.md and the templates docs/voorbeeld/ from the contract
-# (tests/test_docs.py checks they agree).
+# (tests/test_docs.py checks they agree), and docs/results.md from results.schema.json
+# (tests/test_results_schema.py).
 docs: $(STAMP)
 	$(PY) -m pipeline.formatdoc
+	$(PY) -m pipeline.results --docs
 
 serve: $(STAMP)
 	$(VENV)/bin/pwb serve
