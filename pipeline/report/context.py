@@ -39,6 +39,7 @@ from pipeline.report.model import (
     Text,
     table_cells,
 )
+from pipeline.report.view import View
 
 ALPHA = 0.05
 SOURCE = "Bron: registratie preventieve woonbegeleiding, bewerking pwb."  # in the catalogue
@@ -101,11 +102,13 @@ def _decimals(value: float) -> int:
 
 
 def _get(mapping: Mapping[str, Any] | None, *keys: str, default: Any = None) -> Any:
+    """A nested value; ``default`` only where results.json may lack it (an optional key
+    of the schema, or a null value): a required key that is missing raises (view.View)."""
     value: Any = mapping
     for key in keys:
-        if not isinstance(value, Mapping) or key not in value:
+        if not isinstance(value, Mapping):
             return default
-        value = value[key]
+        value = value.get(key)
     return default if value is None else value
 
 
@@ -118,7 +121,7 @@ class Context:
                  translate: Translate, lang: str = "nl", threshold: int = DEFAULT_THRESHOLD,
                  software: Mapping[str, str] | None = None) -> None:
         self.ck = disclosure.Checkpoint(threshold)
-        self.r = results
+        self.r = results if isinstance(results, View) else View(results)
         self.p = profile
         self.t = translate
         self.lang = lang

@@ -88,9 +88,9 @@ def need_scenarios(ctx: Context) -> list[Block]:
     order = {c: i for i, c in enumerate(ctx.region_codes)}
     table = sorted(sc.get("table", []), key=lambda x: order.get(x["caw"], len(order)))
     rows = []
-    for x in table:
+    for x in table:  # a region left out of the allocation has no budget columns
         rows.append([ctx.region(x["caw"]), ctx.pct(x.get("coverage"), 0)] + [
-            ctx.dec(x.get(f"extra_fte_{int(b)}"), 2) for b in budgets])
+            ctx.dec(x.raw.get(f"extra_fte_{int(b)}"), 2) for b in budgets])
     rows.append([ctx.t("Totaal extra VTE"), ""] + [ctx.dec(run.get("total_fte"), 2)
                                                    for run in runs])
     rows.append([ctx.t("Laagste dekking na verdeling"),
