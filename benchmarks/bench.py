@@ -59,6 +59,11 @@ def _stages() -> dict[str, float]:
     return stages
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
 def _child_validate(folder: Path) -> dict:
     import datetime as dt
 
@@ -120,23 +125,39 @@ def _child_run(folder: Path, out: Path) -> dict:
     inside: dict[str, float] = {}
     _timing(outputs, "publish_year", "publish", inside)
     _timing(assets.report, "render", "report render", inside)
+    samples: list[tuple[float, float]] = []  # (time, resident MB of this process)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            samples.append((time.time(), _rss_mb()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     start = time.perf_counter()
     results = run_year(folder, YEAR, out, run_date=dt.date.fromisoformat(RUN_DATE))
     wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
     home = str(dagster_home()) if dagster_home else os.environ["DAGSTER_HOME"]
     with DagsterInstance.from_config(home) as instance:
         run = instance.get_runs(limit=1)[0]
         started: dict[str, float] = {}
         steps: dict[str, float] = {}
+        step_peaks: dict[str, float] = {}
         for entry in instance.all_logs(run.run_id, of_type={DagsterEventType.STEP_START,
                                                             DagsterEventType.STEP_SUCCESS}):
             if entry.dagster_event.event_type == DagsterEventType.STEP_START:
                 started[entry.step_key] = entry.timestamp
             else:
-                steps[entry.step_key] = entry.timestamp - started[entry.step_key]
+                begin = started[entry.step_key]
+                steps[entry.step_key] = entry.timestamp - begin
+                step_peaks[entry.step_key] = max(
+                    (mb for t, mb in samples if begin <= t <= entry.timestamp), default=0.0)
     del dagster
     return {"rows": results["counts"]["rows_in"], "imports_s": imports, "run_year_s": wall,
-            "steps": steps, "inside_report": inside, "stages": _stages(),
+            "steps": steps, "step_peaks": step_peaks, "inside_report": inside,
+            "stages": _stages(),
             "peak_mb": _peak_mb()}
 
 
@@ -237,7 +258,8 @@ def report_run(folder: Path, tmp: Path, label: str) -> None:
     print(f"    {'imports':22s} {f['imports_s']:7.2f} s")
     _print_stages(f["stages"], f["rows"], INGEST_STAGES + VALIDATE_STAGES)
     for step, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
-        print(f"    step {step:39s} {seconds:7.2f} s")
+        print(f"    step {step:39s} {seconds:7.2f} s  (main process up to "
+              f"{f['step_peaks'].get(step, 0):,.0f} MB)")
     for name, seconds in f["inside_report"].items():
         print(f"      of which {name:33s} {seconds:7.2f} s")
     print(f"    {'Dagster around steps':22s} {f['run_year_s'] - in_steps:7.2f} s "
