@@ -29,6 +29,7 @@ EVICTION_AVOIDANCE = "uithuiszetting_vermeden"
 DURATION = "duur_van_het_jaar"
 OUTCOME_MODELS = "uitkomstmodellen"
 REGIONAL_COMPARISON = "regiovergelijking"
+EVOLUTION = "evolutie"
 PROGRAMME_INDICATORS = "programma_indicatoren"
 NEED_SUPPLY = "nood_aanbod"
 ANNUAL_REPORT = "jaarrapport"
@@ -38,11 +39,12 @@ PARAMETERS = {"trajectories": TRAJECTORIES, "time_to_closure": TIME_TO_CLOSURE,
               "closure_hazards": CLOSURE_HAZARDS, "closure_outcomes": CLOSURE_OUTCOMES,
               "eviction_avoidance": EVICTION_AVOIDANCE, "duration": DURATION,
               "outcome_models": OUTCOME_MODELS, "regional_comparison": REGIONAL_COMPARISON,
+              "evolution": EVOLUTION,
               "programme_indicators": PROGRAMME_INDICATORS, "need_supply": NEED_SUPPLY}
 
 ALL_KEYS = (REGISTRATIONS, QUARANTINE, FILE_REPORT, TRAJECTORIES, TIME_TO_CLOSURE,
             CLOSURE_HAZARDS, CLOSURE_OUTCOMES, EVICTION_AVOIDANCE, DURATION, OUTCOME_MODELS,
-            REGIONAL_COMPARISON, PROGRAMME_INDICATORS,
+            REGIONAL_COMPARISON, EVOLUTION, PROGRAMME_INDICATORS,
             NEED_SUPPLY, ANNUAL_REPORT)
 
 

@@ -16,6 +16,7 @@ from assets.models import IO_MANAGER_KEY
 from assets.partitions import reporting_years
 from assets.resources import EvaluationSettings, PwbSettings
 from pipeline import allocation, indicators
+from pipeline.evolution import multi_year
 
 GROUP = "programma"
 OWNERS = ["team:pwb"]
@@ -72,4 +73,27 @@ def need_supply(context: AssetExecutionContext, trajectories: pl.DataFrame,
         "illustratieve_referentie": result["illustrative_reference"]})
 
 
-PROGRAMME_ASSETS = [programme_indicators, need_supply]
+
+
+@asset(partitions_def=reporting_years, group_name=GROUP, owners=OWNERS,
+       io_manager_key=IO_MANAGER_KEY, ins=keys.inputs("trajectories"),
+       name=keys.EVOLUTION, kinds={"polars", "statsmodels", "json"},
+       description="Evolutie over de volledige jaren van het registratievenster: starts, "
+                   "aanmeldingen, actief, afgesloten, cliënten en caseload per VTE, RMST, "
+                   "uitkomsten per jaar en regio; wachttijd; het effect van de extra VTE van "
+                   "2012-2013 op het bereik (telmodel met vaste effecten, wild cluster "
+                   "bootstrap over de regio's).")
+def evolution(context: AssetExecutionContext, registraties: pl.DataFrame,
+              trajectories: pl.DataFrame, settings: PwbSettings,
+              evaluation: EvaluationSettings) -> Output[dict]:
+    year = int(context.partition_key)
+    result = multi_year(registraties, trajectories, evaluation.reference(settings), year,
+                        evaluation.trends())
+    starts = result["reinforcement"]
+    return Output(result, metadata={
+        "jaren": MetadataValue.json(result["trends"]["years"]),
+        "elasticiteit_starts": starts.get("elasticity"), "bi": str(starts.get("ci")),
+        "inferentie": str(starts.get("inference"))})
+
+
+PROGRAMME_ASSETS = [programme_indicators, need_supply, evolution]

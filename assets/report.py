@@ -37,14 +37,16 @@ class RapportConfig(Config):
        kinds={"html", "json"}, owners=["team:pwb"],
        ins=keys.inputs("trajectories", "time_to_closure", "closure_hazards", "closure_outcomes",
                        "eviction_avoidance", "duration", "outcome_models",
-                       "regional_comparison", "programme_indicators", "need_supply"),
+                       "regional_comparison", "evolution", "programme_indicators",
+                       "need_supply"),
        description="Jaarresultaten: results.json, quarantaine.csv en rapport.html in OUT/jaar.")
 def jaarrapport(context: AssetExecutionContext, config: RapportConfig, settings: PwbSettings,
                 evaluation: EvaluationSettings,
                 bestandsverslag: pl.DataFrame, quarantaine: pl.DataFrame,
                 trajectories: pl.DataFrame, time_to_closure: dict, closure_hazards: dict,
                 closure_outcomes: dict, eviction_avoidance: dict, duration: dict,
-                outcome_models: dict, regional_comparison: dict, programme_indicators: dict,
+                outcome_models: dict, regional_comparison: dict, evolution: dict,
+                programme_indicators: dict,
                 need_supply: dict) -> MaterializeResult:
     year = int(context.partition_key)
     folder = Path(settings.out_dir) / str(year)
@@ -55,6 +57,7 @@ def jaarrapport(context: AssetExecutionContext, config: RapportConfig, settings:
         blocks={"time_to_closure": time_to_closure, "cox": closure_hazards,
                 "cumulative_incidence": closure_outcomes, "eviction_avoided": eviction_avoidance,
                 "duration": duration, **outcome_models, "regional_comparison": regional_comparison,
+                **evolution,
                 "indicators": programme_indicators, "need_supply": need_supply},
         settings={**evaluation.record(reference), "run_date": settings.today().isoformat(),
                   "key_fingerprint": run_key_fingerprint()})

@@ -17,10 +17,12 @@ from dagster import ConfigurableResource
 from pipeline import models
 from pipeline.reference import Reference, load_reference, shipped_norms, with_norms
 from pipeline.report.disclosure import DEFAULT_THRESHOLD
+from pipeline.trends import TrendSettings
 from pipeline.years import CUTOFF_RULES
 
 PROJECT = Path(__file__).resolve().parents[1]
 _MODELS = models.ModelSettings()
+_TRENDS = TrendSettings()
 class PwbSettings(ConfigurableResource):
     """Where the files come from and go to; the run date for 'no date in the future'."""
 
@@ -60,6 +62,12 @@ class EvaluationSettings(ConfigurableResource):
     ph_transform: str = _MODELS.ph_transform
     profiles: list[str] = list(_MODELS.profiles)
     age_bands: list[int] = list(_MODELS.age_bands)
+    trend_years: list[int] = []  # years of the multi-year chapter; empty: every complete year
+    trend_exposure: str = _TRENDS.exposure
+    bootstrap_draws: int = _TRENDS.bootstrap_draws
+    bootstrap_seed: int = _TRENDS.seed
+    region_trends: bool = _TRENDS.region_trends
+    event_window: int = _TRENDS.event_window
     suppression_threshold: int = DEFAULT_THRESHOLD
     norms: dict[str, float] = shipped_norms()
 
@@ -74,13 +82,19 @@ class EvaluationSettings(ConfigurableResource):
             period_start=self.period_start, rmst_tau_days=self.rmst_tau_days,
             profiles=tuple(self.profiles), age_bands=tuple(self.age_bands))
 
+    def trends(self) -> TrendSettings:
+        return TrendSettings(
+            years=tuple(self.trend_years) or None, exposure=self.trend_exposure,
+            bootstrap_draws=self.bootstrap_draws, seed=self.bootstrap_seed,
+            region_trends=self.region_trends, event_window=self.event_window)
+
     def reference(self, settings: PwbSettings) -> Reference:
         """The run's reference data with these norms applied."""
         return with_norms(settings.reference(), self.norms)
 
     def record(self, reference: Reference) -> dict[str, Any]:
         """What results.json keeps: the settings in force, norms as applied."""
-        return {"models": self.models().as_dict(),
+        return {"models": self.models().as_dict(), "trends": self.trends().as_dict(),
                 "suppression_threshold": self.suppression_threshold,
                 "norms": dict(sorted(reference.norms.items())),
                 "cutoff_rules": CUTOFF_RULES}

@@ -38,7 +38,7 @@ FILE_COLUMNS = ("bestand", "rijen_in", "rijen_geldig", "rijen_quarantaine", "gew
 # The model and indicator blocks in the order results.json holds them (the documented order).
 BLOCKS = ("time_to_closure", "duration", "cox", "cause_specific", "fine_gray",
           "cumulative_incidence", "eviction_avoided", "regional_comparison", "indicators",
-          "need_supply")
+          "need_supply", "trends", "intake", "reinforcement")
 
 
 class ResultsSchemaError(ValueError):

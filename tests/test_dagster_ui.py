@@ -148,7 +148,7 @@ def test_assets_carry_description_group_owner_and_kinds(ui) -> None:
     assert set(nodes) == {"registraties", "quarantaine", "bestandsverslag", "trajecten",
                           "duur_tot_afsluiting", "afsluitingsmodel", "afsluitingsuitkomsten",
                           "uithuiszetting_vermeden", "programma_indicatoren", "nood_aanbod",
-                          "duur_van_het_jaar", "uitkomstmodellen", "regiovergelijking",
+                          "duur_van_het_jaar", "uitkomstmodellen", "regiovergelijking", "evolutie",
                           "jaarrapport"}
     for name, node in nodes.items():
         assert len(node["description"] or "") > 40, name

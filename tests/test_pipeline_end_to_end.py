@@ -51,7 +51,7 @@ def test_definitions_load() -> None:
         {"registraties", "quarantaine", "bestandsverslag", "trajecten", "jaarrapport",
          "duur_tot_afsluiting", "afsluitingsmodel", "afsluitingsuitkomsten",
          "uithuiszetting_vermeden", "programma_indicatoren", "nood_aanbod",
-         "duur_van_het_jaar", "uitkomstmodellen", "regiovergelijking"}
+         "duur_van_het_jaar", "uitkomstmodellen", "regiovergelijking", "evolutie"}
 
 
 def test_materialisation_with_blocking_check(materialised) -> None:
