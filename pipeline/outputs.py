@@ -35,6 +35,7 @@ import errno
 import functools
 import json
 import math
+import numbers
 import os
 import secrets
 import shutil
@@ -347,10 +348,10 @@ def _write_cell(sheet: Any, i: int, j: int, value: Cell, formats: Mapping[type, 
     elif isinstance(value, bool):
         sheet.write_string(i, j, "ja" if value else "nee")
         return
-    elif isinstance(value, int):
-        kind = int
-    elif isinstance(value, float):
-        kind = float
+    elif isinstance(value, numbers.Integral):  # numpy integers too
+        kind, value = int, int(value)
+    elif isinstance(value, numbers.Real):
+        kind, value = float, float(value)
     elif value is None:
         return
     else:
