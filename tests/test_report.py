@@ -389,6 +389,23 @@ def test_golden_report_text() -> None:
     assert golden.render_text() == golden.GOLDEN.read_text(encoding="utf-8")
 
 
+def test_model_sections_of_the_estimands_are_optional() -> None:
+    # the cause-specific and Fine-Gray sections appear from their results.json blocks, built
+    # by the same model builder as the Cox and logistic tables; without estimates, no section
+    results = json.loads(json.dumps(golden.inputs()["results"]))
+    report = content.build_report(results, None, translate=str)
+    sections = [s.key for c in report.chapters for s in c.sections]
+    assert {"oorzaak", "fine-gray", "cox", "logistisch"} <= set(sections)
+    tables = {t.key: t for t in report.tables}
+    assert tables["fine-gray"].columns[1].startswith("Subdistributie-hazardratio")
+    assert len(tables["oorzaak-uithuisgezet"].rows) == len(tables["cox"].rows)
+    for block in (*results["cause_specific"].values(), *results["fine_gray"].values()):
+        block["terms"] = []
+    report = content.build_report(results, None, translate=str)
+    sections = [s.key for c in report.chapters for s in c.sections]
+    assert "oorzaak" not in sections and "fine-gray" not in sections and "cox" in sections
+
+
 # --------------------------------------------------------------------------- English
 
 

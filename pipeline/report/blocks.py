@@ -1,16 +1,19 @@
-"""Model terms for tables, sentences and forest plots (Cox, logistic, ...)."""
+"""Model terms for tables, sentences and forest plots, and the one builder of every
+model table with its forest plot (Cox, cause-specific Cox, logistic, Fine–Gray)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pipeline.report import charts
 from pipeline.report.context import (
     ALPHA,
     Context,
     _get,
 )
 from pipeline.report.labels import N_
+from pipeline.report.model import Block
 
 
 def term_label(ctx: Context, term: str, model: str = "", *, reference: bool = True) -> str:
@@ -74,3 +77,46 @@ def term_sentences(ctx: Context, terms: Sequence[Mapping[str, Any]], measure: st
         else:
             other.append(term_label(ctx, x["term"], measure, reference=False))
     return significant, other
+
+
+# --------------------------------------------------------------------------- one builder
+
+FOREST_ALT = {"hr": N_("Forest plot van de hazardratio's"),
+              "or": N_("Forest plot van de oddsratio's"),
+              "shr": N_("Forest plot van de subdistributie-hazardratio's")}
+RATIO_COLUMNS = {"hr": N_("Hazardratio (%(level)s-BI)"), "or": N_("Oddsratio (%(level)s-BI)"),
+                 "shr": N_("Subdistributie-hazardratio (%(level)s-BI)")}
+
+
+def with_interval(terms: Sequence[Mapping[str, Any]], measure: str) -> list[dict[str, Any]]:
+    """Terms with their interval as ``<measure>_ci``: the Cox and logistic blocks give it
+    so, the cause-specific and Fine–Gray blocks as ``lower``/``upper``."""
+    out = []
+    for x in terms:
+        term = dict(x)
+        if f"{measure}_ci" not in term:
+            term[f"{measure}_ci"] = [x.get("lower"), x.get("upper")]
+        out.append(term)
+    return out
+
+
+def model_blocks(ctx: Context, key: str, terms: Sequence[Mapping[str, Any]], *,
+                 measure: str, conf_level: float | None, title: str, forest_title: str,
+                 n: str, forest_n: str, notes: Sequence[str] = (),
+                 chart_id: str | None = None) -> list[Block]:
+    """The table of a model's ratios and its forest plot: one builder for every
+    regression of the report (Cox, cause-specific Cox, logistic, Fine–Gray), so their
+    rows, intervals and plots read alike. ``measure`` is 'hr', 'or' or 'shr'."""
+    terms = with_interval(terms, measure)
+    level = {"level": ctx.pct(conf_level, 0)}
+    table = ctx.table(key, title, [ctx.t("Kenmerk"), ctx.t(RATIO_COLUMNS[measure]) % level,
+                                   ctx.t("p")], term_rows(ctx, terms, measure), n=n,
+                      notes=list(notes))
+    chart = charts.forest_plot(
+        terms, measure=measure, label=lambda t: term_label(ctx, t, measure, reference=False),
+        conf_level=conf_level or 0.95, locale=ctx.lang, translate=ctx.t,
+        alt=ctx.t(FOREST_ALT[measure]), chart_id=chart_id or f"fig-{key}")
+    figure = ctx.figure(f"{key}-forest", forest_title, chart, n=forest_n,
+                        notes=[ctx.t("Referentiecategorieën: zie %(ref)s.") % {
+                            "ref": "{ref:" + key + "}"}])
+    return [table, figure]

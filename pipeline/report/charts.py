@@ -55,7 +55,9 @@ MESSAGES = (
     "Dagen sinds de start van de begeleiding", "Aandeel nog in begeleiding", "Groep", "Dag",
     "Nog in begeleiding", "Ondergrens (%(level)s)", "Bovengrens (%(level)s)",
     "Cumulatieve incidentie", *(label for label, _ in OUTCOMES.values()),
-    "Hazardratio (logaritmische schaal)", "Oddsratio (logaritmische schaal)", "Kenmerk",
+    "Hazardratio (logaritmische schaal)", "Oddsratio (logaritmische schaal)",
+    "Subdistributie-hazardratio (logaritmische schaal)", "Kenmerk",
+    "Subdistributie-hazardratio (%(level)s-BI)",
     "Hazardratio (%(level)s-BI)", "Oddsratio (%(level)s-BI)", "p", "Categorie", "Aantal",
     "Aandeel", "Totaal", "%(label)s (%(level)s-BI)",
 )
@@ -248,7 +250,8 @@ def _short(value: float, locale: str) -> str:
 
 
 @_styled
-def forest_plot(terms: Sequence[Mapping[str, Any]], *, measure: Literal["hr", "or"] = "hr",
+def forest_plot(terms: Sequence[Mapping[str, Any]], *,
+                measure: Literal["hr", "or", "shr"] = "hr",
                 label: Callable[[str], str] = term_label, conf_level: float = 0.95,
                 locale: str = "nl", translate: Translate | None = None, alt: str = "",
                 chart_id: str | None = None) -> Chart:
@@ -259,7 +262,7 @@ def forest_plot(terms: Sequence[Mapping[str, Any]], *, measure: Literal["hr", "o
     """
     t = translate or _identity
     terms = [x for x in terms if x["term"] != "(Intercept)"]
-    name = {"hr": "Hazardratio", "or": "Oddsratio"}[measure]
+    name = {"hr": "Hazardratio", "or": "Oddsratio", "shr": "Subdistributie-hazardratio"}[measure]
     fig = _figure(height=1.0 + 0.26 * max(len(terms), 1))
     ax = fig.add_subplot()
     finite = [v for x in terms for v in (x[measure], *x[f"{measure}_ci"]) if _positive(v)]

@@ -23,6 +23,7 @@ from pipeline.report.chapters import (
     bijlagen,
     inleiding,
     methode,
+    modellen,
     profiel,
     regio,
     resultaten,
@@ -36,7 +37,7 @@ from pipeline.report.model import Chapter, Figure, Report, Section, Table, Text
 SOFTWARE = ("pwb", "polars", "numpy", "scipy", "statsmodels", "matplotlib", "jinja2", "babel",
             "great-expectations", "dagster")
 CHAPTERS = (inleiding, methode, profiel, verloop, resultaten, regio, vraag)
-MODULES = (blocks, *CHAPTERS, besluit, bijlagen)
+MODULES = (blocks, *CHAPTERS, modellen, besluit, bijlagen)
 
 __all__ = ["SOURCE", "Builder", "Chapter", "Counts", "Figure", "Report", "Section", "Table",
            "Text", "build_report", "software_versions", "workbook_sheets"]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pipeline.report import charts, disclosure
-from pipeline.report.blocks import term_label, term_rows, term_sentences
+from pipeline.report.chapters import modellen
 from pipeline.report.context import (
-    ALPHA,
     HIDDEN,
     Context,
     _get,
@@ -24,9 +23,7 @@ def chapter_results(ctx: Context) -> list[Section]:
         Section("vermeden", ctx.t("Uithuiszetting vermeden"), results_avoided(ctx)),
         Section("incidentie", ctx.t("Afloop als concurrerende uitkomsten"),
                 results_incidence(ctx)),
-        Section("cox", ctx.t("Kenmerken en afsluitkans: het Cox-model"), results_cox(ctx)),
-        Section("logistisch", ctx.t("Kenmerken en vermeden uithuiszetting: het logistische "
-                                     "model"), results_logistic(ctx)),
+        *modellen.sections(ctx),
     ]
 
 
@@ -122,7 +119,9 @@ def results_incidence(ctx: Context) -> list[Block]:
     counts = [events.get(k, 0) for k in outcomes]
     grid = ctx.grid("uitkomsten", outcomes + ["open"], [[*counts, max(n - sum(counts), 0)]],
                      row_total=False, percent="col",
-                     facts={(3, 0): "counts.open_at_cutoff", (4, 0): "counts.active"},
+                     facts={(0, 0): "outcome.vermeden", (1, 0): "outcome.uithuisgezet",
+                            (2, 0): "outcome.ander", (3, 0): "counts.open_at_cutoff",
+                            (4, 0): "counts.active"},
                      extra=lambda spec: spec.total(
                          "closed", [(0, 0), (1, 0), (2, 0)],
                          fact=ctx.ck.fact("counts.closed", sum(counts))))
@@ -180,103 +179,6 @@ def results_incidence(ctx: Context) -> list[Block]:
         "uitkomsten", ctx.t("Trajecten naar uitkomst op de peildatum"),
         [ctx.t("Uitkomst"), ctx.t("Aantal"), ctx.t("Aandeel")], rows, grids=[grid],
         total_rows=1, n=ctx.n_line(n, N_("n = %(n)s trajecten"), fact="counts.active")))
-    return blocks
-
-
-def results_cox(ctx: Context) -> list[Block]:
-    cox = ctx.r.get("cox", {})
-    terms = cox.get("terms") or []
-    if not ctx.enough("counts.active", cox.get("n")) or not ctx.estimated(terms):
-        return [ctx.not_estimated(N_("Cox-model"))]
-    conf = ctx.pct(cox.get("conf_level"), 0)
-    significant, other = term_sentences(ctx, terms, "hr")
-    ph = cox.get("ph_test") or {}
-    ph_global = ph.get("global") or {}
-    ph_bad = [ctx.variable(c["covariate"]) for c in ph.get("covariates", [])
-              if c.get("p") is not None and c["p"] < ALPHA]
-    blocks: list[Block] = [Text("resultaten_cox", {
-        "n": ctx.count("counts.active", cox.get("n")),
-        "events": ctx.count("counts.closed", cox.get("events")),
-        "ties": str(cox.get("ties") or "").capitalize(),
-        "strata": ", ".join(ctx.variable(s) for s in cox.get("strata") or []),
-        "concordance": ctx.dec(cox.get("concordance"), 3),
-        "lr": ctx.dec(_get(cox, "lr_test", "statistic"), 1),
-        "lr_df": ctx.num(_get(cox, "lr_test", "df")),
-        "lr_p": ctx.p_eq(_get(cox, "lr_test", "p")),
-        "significant": significant, "other": other})]
-    if terms:
-        blocks.append(ctx.table(
-            "cox", ctx.t("Hazardratio's van afsluiting (Cox-model)"),
-            [ctx.t("Kenmerk"), ctx.t("Hazardratio (%(level)s-BI)") % {"level": conf},
-             ctx.t("p")], term_rows(ctx, terms, "hr"),
-            n=ctx.t("n = %(n)s trajecten, %(e)s afgesloten") % {
-                "n": ctx.count("counts.active", cox.get("n")),
-                "e": ctx.count("counts.closed", cox.get("events"))},
-            notes=[ctx.t("Een hazardratio boven 1: sneller afgesloten dan de "
-                          "referentiecategorie (ongeacht de uitkomst van de afsluiting).")]))
-        chart = charts.forest_plot(
-            terms, measure="hr", label=lambda t: term_label(ctx, t, "hr", reference=False),
-            conf_level=cox.get("conf_level") or 0.95, locale=ctx.lang, translate=ctx.t,
-            alt=ctx.t("Forest plot van de hazardratio's"), chart_id="fig-cox")
-        blocks.append(ctx.figure(
-            "cox-forest", ctx.t("Hazardratio's van afsluiting met "
-                                 "%(level)s-betrouwbaarheidsinterval") % {"level": conf},
-            chart, n=ctx.n_line(cox.get("n"), N_("n = %(n)s trajecten"), fact="counts.active"),
-            notes=[ctx.t("Referentiecategorieën: zie %(ref)s.") % {"ref": "{ref:cox}"}]))
-    if ph.get("covariates"):
-        rows = [[ctx.variable(c["covariate"]), ctx.dec(c.get("chisq"), 2),
-                 ctx.num(c.get("df")), ctx.pval(c.get("p"))] for c in ph["covariates"]]
-        rows.append([ctx.t("Globaal"), ctx.dec(ph_global.get("chisq"), 2),
-                     ctx.num(ph_global.get("df")), ctx.pval(ph_global.get("p"))])
-        blocks.append(Text("resultaten_ph", {
-            "global_p": ctx.p_eq(ph_global.get("p")),
-            "violated": ph_global.get("p") is not None and ph_global["p"] < ALPHA,
-            "bad": ph_bad, "transform": ph.get("transform", "km")}))
-        blocks.append(ctx.table(
-            "ph", ctx.t("Toets op proportionele hazards per kenmerk (cox.zph)"),
-            [ctx.t("Kenmerk"), ctx.t("Chi²"), ctx.t("Vrijheidsgraden"), ctx.t("p")],
-            rows, total_rows=1,
-            n=ctx.n_line(cox.get("n"), N_("n = %(n)s trajecten"), fact="counts.active")))
-    return blocks
-
-
-def results_logistic(ctx: Context) -> list[Block]:
-    ev = ctx.r.get("eviction_avoided", {})
-    terms = ev.get("terms") or []
-    if not ctx.enough("eviction.known", ev.get("n")) or not ctx.estimated(terms):
-        return [ctx.not_estimated(N_("logistische model"))]
-    conf = ctx.pct(ev.get("conf_level"), 0)
-    significant, other = term_sentences(ctx, terms, "or")
-    blocks: list[Block] = [Text("resultaten_logistisch", {
-        "n": ctx.count("eviction.known", ev.get("n")),
-        "events": ctx.count("eviction.ja", ev.get("events")),
-        "rate": ctx.avoided["rate"] if hasattr(ctx, "avoided") else "",
-        "clusters": ctx.num(ev.get("n_clusters")),
-        "few": bool(ev.get("n_clusters")) and ev["n_clusters"] < 30,
-        "significant": significant, "other": other})]
-    if terms:
-        blocks.append(ctx.table(
-            "logistisch", ctx.t("Oddsratio's van een vermeden uithuiszetting (logistisch "
-                                 "model, robuuste standaardfouten)"),
-            [ctx.t("Kenmerk"), ctx.t("Oddsratio (%(level)s-BI)") % {"level": conf},
-             ctx.t("p")], term_rows(ctx, terms, "or"),
-            n=ctx.t("n = %(n)s afgesloten trajecten, %(e)s vermeden") % {
-                "n": ctx.count("eviction.known", ev.get("n")),
-                "e": ctx.count("eviction.ja", ev.get("events"))},
-            notes=[ctx.t("Een oddsratio boven 1: hogere odds op een vermeden "
-                          "uithuiszetting dan de referentiecategorie.")]))
-        chart = charts.forest_plot(
-            terms, measure="or", label=lambda t: term_label(ctx, t, "or", reference=False),
-            conf_level=ev.get("conf_level") or 0.95, locale=ctx.lang, translate=ctx.t,
-            alt=ctx.t("Forest plot van de oddsratio's"), chart_id="fig-logit")
-        blocks.append(ctx.figure(
-            "logistisch-forest", ctx.t("Oddsratio's van een vermeden uithuiszetting met "
-                                        "%(level)s-betrouwbaarheidsinterval") % {
-                "level": conf}, chart,
-            n=ctx.n_line(ev.get("n"), N_("n = %(n)s afgesloten trajecten"),
-                          fact="eviction.known"),
-            notes=[ctx.t("Referentiecategorieën: zie %(ref)s.") % {
-                "ref": "{ref:logistisch}"}]))
     return blocks
 
 
