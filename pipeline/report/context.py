@@ -413,15 +413,17 @@ class Context:
         return sorted(rows, key=lambda row: order.get(row["caw"], len(order)))
 
     def active_grid(self) -> Counts:
-        """Active trajectories per region (published once, read by chapters 6 and 7)."""
-        if not hasattr(self, "_active"):
-            rows = self.per_caw()
-            self._active = self.grid(
-                "norm", [r["caw"] for r in rows], [[r.get("active") or 0 for r in rows]],
-                row_total=False, facts={(i, 0): f"active.n.{r['caw']}"
-                                        for i, r in enumerate(rows)}
-                | {(len(rows), 0): "counts.active"})
-        return self._active
+        """Active trajectories per region: published once (table 'norm'), read by the
+        chapters 6 and 7 and the key figures from the checkpoint."""
+        rows = self.per_caw()
+        published = self.ck.table("norm")
+        if published is not None:
+            return Counts(published, len(rows), 1, row_total=False, col_total=True,
+                          locale=self.lang)
+        return self.grid("norm", [r["caw"] for r in rows],
+                         [[r.get("active") or 0 for r in rows]], row_total=False,
+                         facts={(i, 0): f"active.n.{r['caw']}" for i, r in enumerate(rows)}
+                         | {(len(rows), 0): "counts.active"})
 
     def hidden_active(self) -> set[str]:
         """Regions whose number of active trajectories is not published."""

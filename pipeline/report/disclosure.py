@@ -389,6 +389,11 @@ class Checkpoint:
 
     # ---- deciding
 
+    def table(self, key: str) -> Published | None:
+        """The decided cells of table ``key`` (None when no chapter published it): how a
+        chapter reads another chapter's numbers, so both print the same cell."""
+        return next((t.cells for t in self.tables if t.spec.key == key), None)
+
     def fact(self, name: str, value: Any) -> str | None:
         """``name`` when no table has that fact yet or it has this value, else None (a
         different number under the same name is not the same fact: it stays unlinked)."""

@@ -7,12 +7,14 @@ from typing import Any
 
 from pipeline.report import formatting as fmt
 from pipeline.report.blocks import term_sentences
+from pipeline.report.chapters import resultaten, vraag
 from pipeline.report.context import (
     ALPHA,
     HIDDEN,
     Context,
     _get,
 )
+from pipeline.report.disclosure import TOTAL
 from pipeline.report.labels import (
     MODEL_NAMES,
     N_,
@@ -27,8 +29,8 @@ def key_figures(ctx: Context) -> list[tuple[str, str]]:
     overall = _get(ctx.r, "indicators", "overall", default={})
     tc = ctx.r.get("time_to_closure", {})
     need = _get(ctx.r, "need_supply", "overall", default={})
-    avoided = getattr(ctx, "avoided", None)
-    rate = avoided["cell"].text(ctx.pct) if avoided else fmt.MISSING
+    avoided = ctx.ck.table("vermeden")
+    rate = avoided["rate"].text(ctx.pct) if avoided else fmt.MISSING
     median = (ctx.t("%(d)s dagen") % {"d": ctx.num(tc.get("median_days"))}
               if ctx.enough("counts.active", tc.get("n")) else HIDDEN)
     active = ctx.active_grid().cell(len(ctx.per_caw()), 0)
@@ -75,15 +77,16 @@ def conclusions(ctx: Context, refs: Mapping[str, str]) -> list[dict[str, Any]]:
         "closed": ctx.count("counts.closed", counts.get("closed")),
         "open": ctx.count("counts.open_at_cutoff", counts.get("open_at_cutoff"))},
         "status")
-    avoided = getattr(ctx, "avoided", None)
-    if avoided and avoided["cell"].published:
+    avoided = ctx.ck.table("vermeden")
+    if avoided and avoided["rate"].published:
+        rate, n = resultaten.avoided_rate(ctx) or ("", "")
         add(ctx.t("Bij %(rate)s van de afgesloten trajecten met gekende afloop werd de "
                    "uithuiszetting vermeden (n = %(n)s; tussen haakjes het "
-                   "95%%-betrouwbaarheidsinterval).") % avoided, "vermeden")
+                   "95%%-betrouwbaarheidsinterval).") % {"rate": rate, "n": n}, "vermeden")
     reached = overall.get("goals_bereikt_share")
-    goals = getattr(ctx, "goals", None)
-    if reached is not None and goals is not None and goals.share_cell(0, 0).published \
-            and goals.share_cell(1, 0).published:
+    goals = ctx.ck.table("doelen")
+    if reached is not None and goals is not None and goals[("%", 0, 0)].published \
+            and goals[("%", 1, 0)].published:
         add(ctx.t("De handelingsdoelen werden bij %(reached)s van de afsluitingen volledig "
                    "en bij %(partly)s gedeeltelijk bereikt.") % {
             "reached": ctx.pct_ci(reached, overall.get("goals_bereikt_ci")),
@@ -160,10 +163,9 @@ def conclusions(ctx: Context, refs: Mapping[str, str]) -> list[dict[str, Any]]:
             "norm": ctx.dec(norms["caseload_per_fte"], 0)}, "caseload")
     rr = _get(r, "indicators", "re_referral", default={})
     rr_all = rr.get("overall") or {}
-    herval = getattr(ctx, "herval", None)
+    herval = ctx.ck.table("herval")
     if rr.get("available") and rr_all.get("rate") is not None and herval is not None \
-            and not herval.hidden(len(herval.rows) - 1, 0) \
-            and not herval.hidden(len(herval.rows) - 1, 1):
+            and herval[(TOTAL, 0)].published and herval[(TOTAL, 1)].published:
         add(ctx.t("Van de trajecten die in %(cohort)s werden afgesloten, kreeg %(rate)s "
                    "binnen 12 maanden een nieuwe begeleiding.") % {
             "cohort": rr.get("cohort_year"),
@@ -181,7 +183,7 @@ def conclusions(ctx: Context, refs: Mapping[str, str]) -> list[dict[str, Any]]:
         add(ctx.t("Het aanwezige personeel dekt %(coverage)s van de nood die uit de "
                    "risicopercentages van de omzendbrief volgt: %(gap)s.") % {
             "coverage": ctx.pct(ns["coverage"], 0),
-            "gap": getattr(ctx, "gap_text", fmt.MISSING)}, "nood")
+            "gap": vraag.gap_words(ctx)}, "nood")
     return out
 
 

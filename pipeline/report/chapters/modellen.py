@@ -5,6 +5,7 @@ results.json does not hold (the estimands of issue 12 are optional) gives no sec
 from __future__ import annotations
 
 from pipeline.report.blocks import model_blocks, term_sentences
+from pipeline.report.chapters import resultaten
 from pipeline.report.context import (
     ALPHA,
     Context,
@@ -76,7 +77,7 @@ def results_logistic(ctx: Context) -> list[Block]:
     blocks: list[Block] = [Text("resultaten_logistisch", {
         "n": ctx.count("eviction.known", ev.get("n")),
         "events": ctx.count("eviction.ja", ev.get("events")),
-        "rate": ctx.avoided["rate"] if hasattr(ctx, "avoided") else "",
+        "rate": (resultaten.avoided_rate(ctx) or ("", ""))[0],
         "clusters": ctx.num(ev.get("n_clusters")),
         "few": bool(ev.get("n_clusters")) and ev["n_clusters"] < 30,
         "significant": significant, "other": other})]

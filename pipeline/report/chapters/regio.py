@@ -190,7 +190,6 @@ def regions_rereferral(ctx: Context) -> list[Block]:
     followed = [x.get("with_client_id") or 0 for x in per_caw]
     grid = ctx.grid("herval", [x["caw"] for x in per_caw],
                      [again, [f - a for f, a in zip(followed, again, strict=True)]])
-    ctx.herval = grid
     rows = []
     for i, x in enumerate([*per_caw, overall]):
         label = ctx.region(x["caw"]) if i < len(per_caw) else ctx.t("Totaal")

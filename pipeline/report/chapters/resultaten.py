@@ -50,7 +50,6 @@ def results_goals(ctx: Context) -> list[Block]:
     grid = ctx.grid("doelen", goals, [counts], row_total=False, percent="col",
                      facts={(i, 0): f"goals.{g}" for i, g in enumerate(goals)}
                      | {(3, 0): "goals.n"})
-    ctx.goals = grid
     rows = []
     for i, g in enumerate(goals):
         share = grid.share(i, 0)
@@ -69,6 +68,18 @@ def results_goals(ctx: Context) -> list[Block]:
                                  N_("n = %(n)s afgesloten trajecten"), fact="goals.n"),
                    notes=[ctx.t("Intervallen volgens Wilson.")]),
     ]
+
+
+def avoided_rate(ctx: Context) -> tuple[str, str] | None:
+    """The share avoided with its interval and its n, as Table 'vermeden' publishes them
+    (both marks when hidden); None before that table is built."""
+    cells = ctx.ck.table("vermeden")
+    if cells is None:
+        return None
+    overall = ctx.r["indicators"]["overall"]
+    return (cells["rate"].text(lambda _: ctx.pct_ci(overall["eviction_avoided_rate"],
+                                                    overall["eviction_avoided_ci"])),
+            cells["known"].text(ctx.num))
 
 
 def results_avoided(ctx: Context) -> list[Block]:
@@ -92,10 +103,8 @@ def results_avoided(ctx: Context) -> list[Block]:
     rows = [[ctx.level("uithuiszetting_vermeden", k), grid.count(i, 0), grid.share(i, 0)]
             for i, k in enumerate(["ja", "nee", "onbekend"])]
     rows.append([ctx.t("Totaal"), grid.count(3, 0), grid.share(3, 0)])
-    ctx.avoided = {"rate": rate, "n": cells["known"].text(ctx.num),
-                    "cell": cells["rate"]}
     return [
-        Text("resultaten_vermeden", {"rate": rate, "n": ctx.avoided["n"],
+        Text("resultaten_vermeden", {"rate": rate, "n": cells["known"].text(ctx.num),
                                      "unknown": grid.count(2, 0),
                                      "logistic_n": ctx.count("eviction.known",
                                                               ev.get("n"))}),

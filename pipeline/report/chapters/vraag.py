@@ -21,6 +21,18 @@ def chapter_need(ctx: Context) -> list[Section]:
     ]
 
 
+def gap_words(ctx: Context) -> str:
+    """'een tekort van 12,3 VTE' / 'een overschot van ...' / 'zonder tekort'."""
+    gap = ctx.r["need_supply"]["overall"]["fte_gap"]
+    if gap is None:
+        return fmt.MISSING
+    if gap > 0:
+        return ctx.t("een tekort van %(fte)s VTE") % {"fte": ctx.dec(gap, 1)}
+    if gap < 0:
+        return ctx.t("een overschot van %(fte)s VTE") % {"fte": ctx.dec(-gap, 1)}
+    return ctx.t("zonder tekort")
+
+
 def need_table(ctx: Context) -> list[Block]:
     ns = ctx.r.get("need_supply", {})
     order = {c: i for i, c in enumerate(ctx.region_codes)}
@@ -40,16 +52,7 @@ def need_table(ctx: Context) -> list[Block]:
     low = min((x for x in per_caw if x.get("coverage") is not None),
               key=lambda x: x["coverage"], default=None)
     params = ns.get("parameters", {})
-    gap = overall.get("fte_gap")
-    if gap is None:
-        gap_text = fmt.MISSING
-    elif gap > 0:
-        gap_text = ctx.t("een tekort van %(fte)s VTE") % {"fte": ctx.dec(gap, 1)}
-    elif gap < 0:
-        gap_text = ctx.t("een overschot van %(fte)s VTE") % {"fte": ctx.dec(-gap, 1)}
-    else:
-        gap_text = ctx.t("zonder tekort")
-    ctx.gap_text = gap_text
+    gap_text = gap_words(ctx)
     return [
         Text("vraag_nood", {
             "coverage": ctx.pct(overall.get("coverage"), 0), "gap_text": gap_text,
