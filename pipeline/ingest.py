@@ -771,10 +771,7 @@ def parse(frame: pl.DataFrame) -> pl.DataFrame:
         return (col.str.contains(",", literal=True).any()
                 | (dotted.any() & (~dotted | col.str.contains(THOUSANDS_ONLY)).all()))
 
-    comma = frame.group_by(SOURCE_FILE).agg(
-        belgian(c.name).alias(c.name) for c in COLUMNS if c.kind is Kind.NUMBER
-    )
-    frame = frame.join(comma, on=SOURCE_FILE, how="left", suffix="__komma")
+    # Per file as a window (a join of the per-file flags would copy the whole frame).
     typed: list[pl.Expr] = []
     for spec in COLUMNS:
         col = pl.col(spec.name)
@@ -800,7 +797,7 @@ def parse(frame: pl.DataFrame) -> pl.DataFrame:
             number = col.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
             value = pl.when(number.round(0) == number).then(number).cast(pl.Int64, strict=False)
         else:
-            flag = pl.col(spec.name + "__komma")
+            flag = belgian(spec.name).over(SOURCE_FILE)
             value = pl.when(flag).then(_number(col, True)).otherwise(_number(col, False))
             value = pl.when(value.is_finite()).then(value)
         typed += [value.alias(spec.name), col.alias(spec.raw)]

@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import os
 import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -289,6 +290,10 @@ def _collect(suite: dict[str, Any], parts: Sequence[tuple[list[RuleOutcome], boo
 # (pseudonymised rows, as in the store), removed as soon as GX is done.
 
 
+class _WorkerGone(RuntimeError):
+    """A worker process ended without an answer (killed, out of memory)."""
+
+
 class _Worker:
     """One GX worker process; one request at a time (the caller holds _LOCK)."""
 
@@ -304,6 +309,14 @@ class _Worker:
             [sys.executable, "-c", "from pipeline.validation import _serve; _serve()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
 
+    def close(self) -> None:
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+
     def send(self, *request: Any) -> None:
         import pickle
 
@@ -318,7 +331,7 @@ class _Worker:
         assert self.process.stdout is not None
         header = self.process.stdout.read(8)
         if len(header) < 8:
-            raise ValidationMismatch("het GX-werkproces is onverwacht gestopt")
+            raise _WorkerGone()
         status, value = pickle.loads(self.process.stdout.read(int.from_bytes(header, "little")))
         if status == "fout":
             raise value
@@ -359,7 +372,9 @@ def start_gx_workers(count: int = 1) -> None:
     for a large one); `validate` starts them itself for a large frame.
     """
     with _LOCK:
-        _workers[:] = [w for w in _workers if w.process.poll() is None]
+        for gone in [w for w in _workers if w.process.poll() is not None]:
+            gone.close()
+            _workers.remove(gone)
         while len(_workers) < min(count, GX_WORKERS):
             _workers.append(_Worker())
 
@@ -368,15 +383,17 @@ def stop_gx_workers() -> None:
     """End the workers (a closed stdin ends a worker's loop) and wait for them."""
     with _LOCK:
         for worker in _workers:
-            assert worker.process.stdin is not None
-            worker.process.stdin.close()
+            try:
+                assert worker.process.stdin is not None
+                worker.process.stdin.close()
+            except OSError:  # a dead worker's pipe
+                pass
         for worker in _workers:
             try:
                 worker.process.wait(timeout=30)
             except Exception:  # noqa: BLE001 (never hold up the run for a worker)
                 worker.process.kill()
-            if worker.process.stdout is not None:
-                worker.process.stdout.close()
+            worker.close()
         _workers.clear()
 
 
@@ -414,7 +431,7 @@ class _Pending:
 
     def __init__(self, frame: pl.DataFrame, run_date: dt.date, suite: dict[str, Any]):
         self.frame, self.run_date, self.suite = frame, run_date, suite
-        self.busy: list[_Worker] = []
+        self.busy: list[tuple[_Worker, list[list[dict[str, Any]]]]] = []
         self.folder: str | None = None
         parallel = frame.height >= PARALLEL_FROM_ROWS
         start_gx_workers(GX_WORKERS if parallel else 0)  # 0: only forget dead workers
@@ -431,8 +448,11 @@ class _Pending:
             batches = list(_batches(suite, True).values())
             tasks = _tasks(batches, len(_workers)) if parallel else [batches]
             for worker, task in zip(_workers, tasks, strict=False):
-                worker.send(path, task, run_date)
-                self.busy.append(worker)
+                self.busy.append((worker, task))
+                try:
+                    worker.send(path, task, run_date)
+                except OSError:  # a dead worker: result() runs its task here
+                    pass
         except BaseException:
             self.close()
             raise
@@ -442,8 +462,14 @@ class _Pending:
             return run_suite(self.frame, self.run_date, self.suite)
         parts = []
         while self.busy:
-            worker = self.busy.pop(0)
-            parts.append(worker.receive())
+            worker, task = self.busy.pop(0)
+            try:
+                parts.append(worker.receive())
+            except (_WorkerGone, OSError):  # the same GX runs, here: the verdict is the same
+                warnings.warn("Een GX-werkproces stopte onverwacht; GX loopt verder in het "
+                              "hoofdproces.", RuntimeWarning, stacklevel=2)
+                path = os.path.join(self.folder or "", "frame.arrow")
+                parts.append(_worker_task(path, task, self.run_date))
         self.close()
         stop_gx_workers()  # their memory goes back to the run (models, report)
         return _collect(self.suite, parts)
@@ -454,7 +480,7 @@ class _Pending:
             return
         import shutil
 
-        for worker in self.busy:
+        for worker, _ in self.busy:
             try:
                 worker.receive()
             except Exception:  # noqa: BLE001 (the run already fails for another reason)
@@ -634,16 +660,20 @@ def validate(ingested: Ingested, run_date: dt.date | None = None,
 def _split(ingested: Ingested, frame: pl.DataFrame, broken: pl.DataFrame, suite: SuiteOutcome,
            mismatches: tuple[str, ...]) -> Validated:
     """The quarantine, the valid rows and the accounting per file and in total."""
-    flagged = frame.join(broken, on=ROW_ID, how="inner")
+    flagged = frame.select(ROW_ID, SOURCE_FILE, SOURCE_LINE, "caw", "dossier_id").join(
+        broken, on=ROW_ID, how="inner")
     quarantine = (flagged
                   .select(pl.col(ROW_ID), pl.col(SOURCE_FILE), pl.col(SOURCE_LINE),
                           _known_region(pl.col("caw")).alias("caw"), pl.col("dossier_id"),
                           pl.col("regels").list.join(", ").alias("regels"),
                           _messages(pl.col("regels")).alias("melding"))
                   .sort(ROW_ID))
-    valid = (frame.join(broken, on=ROW_ID, how="anti")
-             .select(ROW_ID, *COLUMN_NAMES, SOURCE_FILE, SOURCE_LINE)
-             .sort(ROW_ID))
+    # A filter on the columns kept: one copy of them (a join would copy every column of
+    # the validation frame first, a sort once more; at 1M rows that is memory).
+    valid = (frame.select(ROW_ID, *COLUMN_NAMES, SOURCE_FILE, SOURCE_LINE)
+             .filter(~pl.col(ROW_ID).is_in(broken.get_column(ROW_ID).implode())))
+    if not valid.get_column(ROW_ID).is_sorted():
+        valid = valid.sort(ROW_ID)
     files = _account(ingested.files, valid, quarantine)
     if frame.height != valid.height + quarantine.height:
         raise AccountingError(f"{frame.height} rijen in, {valid.height} geldig + "

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import glob
 import os
+import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -63,4 +65,20 @@ def test_two_workers_share_the_suite(ingested, in_process, monkeypatch) -> None:
     validated = validate(ingested, RUN_DATE)
     assert validated.suite == in_process
     assert validated.gx_agrees, validated.mismatches
+    assert validation._workers == []
+
+
+def test_a_worker_that_dies_costs_time_not_the_verdict(ingested, in_process) -> None:
+    """A worker that ends without answering (killed, out of memory): GX runs here."""
+    validation.start_gx_workers(1)
+    worker = validation._workers[0]
+    worker.process.kill()
+    worker.process.wait()
+    worker.process = subprocess.Popen(  # reads the request's first bytes, then dies
+        [sys.executable, "-c", "import sys; sys.stdin.buffer.read(8)"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    with pytest.warns(RuntimeWarning, match="GX-werkproces"):
+        validated = validate(ingested, RUN_DATE)
+    assert validated.suite == in_process
+    assert validated.gx_agrees
     assert validation._workers == []
