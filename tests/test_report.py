@@ -406,6 +406,65 @@ def test_model_sections_of_the_estimands_are_optional() -> None:
     assert "oorzaak" not in sections and "fine-gray" not in sections and "cox" in sections
 
 
+# --------------------------------------------------------------------------- the circular
+
+
+@pytest.fixture(scope="module")
+def demo_text() -> str:
+    return golden.render_text()
+
+
+@pytest.mark.parametrize(("wrong", "right"), [
+    # the circular announces THULOZO (care for the homeless in general); chapter 7 is ours
+    ("Het monitoringsinstrument dat de omzendbrief aankondigt, koppelt de nood aan het aanbod",
+     "In haar inleiding kondigt de omzendbrief THULOZO aan"),
+    ("De nood volgt de rekenwijze van de omzendbrief", "is een eigen raming van dit rapport"),
+    # 20, 9 months and 26,66 are the 2011 study's averages per worker; 27 per FTE the norm
+    ("waarmee de omzendbrief rekent", "lopende begeleidingen per hulpverlener"),
+    ("per VTE (norm 20)", "per VTE (2011: 20 per hulpverlener)"),
+    ("Gem. duur (maanden; norm 9)", "Gem. duur (maanden; 2011: 9)"),
+    ("De omzendbrief rekent er impliciet mee", "Die 27 cliënten per VTE is de enige getalsnorm"),
+    # no formula of the circular: risk / 26,66 is our estimate
+    ("de risicopercentages van de omzendbrief; gedeeld door 26,66", "geen formule"),
+    # EUR 63.452 per FTE is derived from 500.000 / 7,88, not a parameter of the circular
+    ("Dezelfde rekenwijze geeft 7,88 VTE", "afgeleid door dit rapport: 500.000 euro / 7,88 VTE"),
+    # the 2013 tranche was conditional; Brussels apart; the 2011 study built upon
+    ("1.500.000 euro vanaf 1 januari 2013. Ze",
+     "mits goedkeuring van de begroting 2013 door het Vlaams Parlement"),
+    ("De CAW-regio's van de omzendbrief", "voorziet ze later een aparte overeenkomst"),
+    ("Het volgt de opzet van de evaluatie", "Het bouwt voort op de evaluatie"),
+    # the headline share avoided is the worker's registration at closure
+    ("De kernvraag van de omzendbrief is of de uithuiszetting vermeden werd",
+     "Volgens wat de woonbegeleider bij de afsluiting registreerde, werd de uithuiszetting"),
+])
+def test_claims_about_the_circular_are_corrected(demo_text: str, wrong: str, right: str) -> None:
+    assert wrong not in demo_text and right in demo_text
+
+
+def test_table_1_1_separates_norm_study_averages_and_derived_values() -> None:
+    report = content.build_report(golden.inputs()["results"], None, translate=str)
+    table = next(t for t in report.tables if t.key == "normen")
+    origin = {row[0]: row[2] for row in table.rows}
+    assert origin["Cliënten per VTE per jaar (minimum)"] == "norm van de omzendbrief (punt 2)"
+    for average in ("Lopende begeleidingen per hulpverlener (gemiddelde)",
+                    "Begeleidingsduur in maanden (gemiddelde)",
+                    "Begeleidingen per hulpverlener per jaar (gemiddelde)"):
+        assert origin[average].startswith("evaluatie van 2011, per hulpverlener")
+    assert origin["Kost van één VTE per jaar"].startswith("afgeleid door dit rapport")
+    assert sum(v == "norm van de omzendbrief (punt 2)" for v in origin.values()) == 1
+    assert any("mits goedkeuring van de begroting 2013" in v for v in origin.values())
+
+
+def test_prose_about_the_circular_cites_its_point(demo_text: str) -> None:
+    # every sentence of running text about the circular names the point it rests on
+    for paragraph in demo_text.splitlines():
+        for sentence in paragraph.split(". "):
+            if "omzendbrief" in sentence and len(paragraph) > 200 and \
+                    "norm van de omzendbrief" not in sentence:
+                assert "punt" in sentence or "inleiding)" in sentence or \
+                    "punt" in paragraph, sentence
+
+
 # --------------------------------------------------------------------------- English
 
 

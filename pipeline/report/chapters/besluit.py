@@ -80,8 +80,9 @@ def conclusions(ctx: Context, refs: Mapping[str, str]) -> list[dict[str, Any]]:
     avoided = ctx.ck.table("vermeden")
     if avoided and avoided["rate"].published:
         rate, n = resultaten.avoided_rate(ctx) or ("", "")
-        add(ctx.t("Bij %(rate)s van de afgesloten trajecten met gekende afloop werd de "
-                   "uithuiszetting vermeden (n = %(n)s; tussen haakjes het "
+        add(ctx.t("Volgens wat de woonbegeleider bij de afsluiting registreerde, werd de "
+                   "uithuiszetting vermeden bij %(rate)s van de afgesloten trajecten met "
+                   "gekende afloop (n = %(n)s; tussen haakjes het "
                    "95%%-betrouwbaarheidsinterval).") % {"rate": rate, "n": n}, "vermeden")
     reached = overall.get("goals_bereikt_share")
     goals = ctx.ck.table("doelen")
@@ -97,14 +98,16 @@ def conclusions(ctx: Context, refs: Mapping[str, str]) -> list[dict[str, Any]]:
         norm = norms.get("duration_days")
         if norm is not None and hi is not None and hi < norm:
             message = N_("De mediane duur tot afsluiting was %(median)s dagen (%(ci)s), korter "
-                         "dan de %(months_norm)s maanden waarmee de omzendbrief rekent.")
+                         "dan de gemiddelde %(months_norm)s maanden die de evaluatie van 2011 "
+                         "mat (geciteerd in de omzendbrief, punt 3).")
         elif norm is not None and lo is not None and lo > norm:
             message = N_("De mediane duur tot afsluiting was %(median)s dagen (%(ci)s), langer "
-                         "dan de %(months_norm)s maanden waarmee de omzendbrief rekent.")
+                         "dan de gemiddelde %(months_norm)s maanden die de evaluatie van 2011 "
+                         "mat (geciteerd in de omzendbrief, punt 3).")
         else:
             message = N_("De mediane duur tot afsluiting was %(median)s dagen (%(ci)s); dat "
-                         "verschilt niet duidelijk van de %(months_norm)s maanden van de "
-                         "omzendbrief.")
+                         "verschilt niet duidelijk van de gemiddelde %(months_norm)s maanden "
+                         "die de evaluatie van 2011 mat (geciteerd in de omzendbrief, punt 3).")
         add(ctx.t(message) % {
             **ctx.norm_words, "median": ctx.num(median),
             "ci": ctx.ci(median, [lo, hi], 0).partition(" ")[2].strip("()") or fmt.MISSING},
@@ -158,7 +161,9 @@ def conclusions(ctx: Context, refs: Mapping[str, str]) -> list[dict[str, Any]]:
                 else N_("meer dan") if caseload > norms["caseload_per_fte"]
                 else N_("evenveel als"))
         add(ctx.t("Een VTE had gemiddeld %(c)s trajecten tegelijk open, %(word)s de %(norm)s "
-                   "waarmee de omzendbrief rekent.") % {
+                   "lopende begeleidingen per hulpverlener die de evaluatie van 2011 mat "
+                   "(geciteerd in de omzendbrief, punt 3; die studie telde per hulpverlener, "
+                   "dit rapport per VTE).") % {
             "c": ctx.dec(caseload), "word": ctx.t(word),
             "norm": ctx.dec(norms["caseload_per_fte"], 0)}, "caseload")
     rr = _get(r, "indicators", "re_referral", default={})
@@ -180,8 +185,9 @@ def conclusions(ctx: Context, refs: Mapping[str, str]) -> list[dict[str, Any]]:
             "share": ctx.pct(ag.get("landlords_dwellings_share"))}, "overeenkomsten")
     ns = _get(r, "need_supply", "overall", default={})
     if ns.get("coverage") is not None:
-        add(ctx.t("Het aanwezige personeel dekt %(coverage)s van de nood die uit de "
-                   "risicopercentages van de omzendbrief volgt: %(gap)s.") % {
+        add(ctx.t("Volgens de eigen raming van dit rapport, op de risicopercentages van de "
+                   "omzendbrief (punt 3), dekt het aanwezige personeel %(coverage)s van de "
+                   "nood: %(gap)s.") % {
             "coverage": ctx.pct(ns["coverage"], 0),
             "gap": vraag.gap_words(ctx)}, "nood")
     return out

@@ -29,11 +29,16 @@ def chapter_methods(ctx: Context) -> list[Section]:
 
 def methods_sources(ctx: Context) -> list[Block]:
     regions = ctx.table(
-        "regios", ctx.t("De CAW-regio's van de omzendbrief"),
+        "regios", ctx.t("De CAW-regio's van dit rapport"),
         [ctx.t("Code"), ctx.t("CAW-regio")],
         [[code, ctx.region(code)] for code in ctx.region_codes],
         numeric=[False, False],
         n=ctx.n_line(len(ctx.region_codes), N_("n = %(n)s regio's")),
+        notes=[ctx.t("De regio-indeling volgt de toekomstige CAW-regio's waarop de omzendbrief "
+                     "de extra VTE verdeelt (punt 3). Brussel staat er niet bij in de "
+                     "omzendbrief: voor het tweetalige gebied Brussel-Hoofdstad voorziet ze "
+                     "later een aparte overeenkomst (punt 3); dit rapport toont Brussel als "
+                     "eigen regio.")],
         source=N_("Bron: referentiegegevens van pwb (caw_regios.csv)."))
     data = _get(ctx.r, "data", default={})
     rows = []

@@ -39,17 +39,21 @@ def course_duration(ctx: Context) -> list[Block]:
                          "trajecten werd afgesloten binnen de opvolging.")
     elif norm_days is not None and hi is not None and hi < norm_days:
         verdict = ctx.t("Dat is korter dan de gemiddelde duur van %(months_norm)s maanden "
-                         "(%(norm)s dagen) waarmee de omzendbrief rekent; ook de bovengrens "
-                         "van het interval ligt eronder.") % {
+                         "(%(norm)s dagen) die de evaluatie van 2011 mat (geciteerd in de "
+                         "omzendbrief, punt 3); ook de bovengrens van het interval ligt "
+                         "eronder.") % {
             **ctx.norm_words, "norm": ctx.num(norm_days)}
     elif norm_days is not None and lo is not None and lo > norm_days:
         verdict = ctx.t("Dat is langer dan de gemiddelde duur van %(months_norm)s maanden "
-                         "(%(norm)s dagen) waarmee de omzendbrief rekent; ook de ondergrens "
-                         "van het interval ligt erboven.") % {
+                         "(%(norm)s dagen) die de evaluatie van 2011 mat (geciteerd in de "
+                         "omzendbrief, punt 3); ook de ondergrens van het interval ligt "
+                         "erboven.") % {
             **ctx.norm_words, "norm": ctx.num(norm_days)}
     else:
-        verdict = ctx.t("Het interval omvat de %(months_norm)s maanden (%(norm)s dagen) van "
-                         "de omzendbrief: de gegevens tonen geen duidelijk verschil.") % {
+        verdict = ctx.t("Het interval omvat de gemiddelde duur van %(months_norm)s maanden "
+                         "(%(norm)s dagen) die de evaluatie van 2011 mat (geciteerd in de "
+                         "omzendbrief, punt 3): de gegevens tonen geen duidelijk "
+                         "verschil.") % {
             **ctx.norm_words, "norm": ctx.num(norm_days)}
     curve = tc.get("curve") or {}
     blocks: list[Block] = [Text("verloop_duur", {

@@ -111,7 +111,7 @@ def need_scenarios(ctx: Context) -> list[Block]:
                    source=N_("Bron: registratie preventieve woonbegeleiding en "
                           "referentiegegevens (verhuurders, personeel), bewerking pwb."),
                    notes=[ctx.t("Niet in de verdeling opgenomen: %(regions)s (de "
-                                 "omzendbrief voorziet een aparte regeling).") % {
+                                 "omzendbrief voorziet een aparte regeling, punt 3).") % {
                                      "regions": excluded or fmt.MISSING}
                           if excluded else "", ctx.illustrative_note()]),
     ]
