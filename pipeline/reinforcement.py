@@ -213,8 +213,15 @@ def estimate(panel: pl.DataFrame, *, outcome: str = "starts", region_trends: boo
         test = ScoreBootstrap.build(y, x, z, data["caw"].to_numpy(), offset=offset,
                                     draws=draws, seed=seed)
         lo, hi = test.interval(beta, se, level)
+        try:
+            p = test.p_value(0.0)
+        except ArithmeticError as error:
+            p = None
+            block["problems"].append(f"score bootstrap at elasticity 0: {error}")
+        if lo is None or hi is None:
+            block["problems"].append("the data do not bound the interval on one side")
         block |= {"elasticity": num(beta), "se_model": num(se), "ci": [num(lo), num(hi)],
-                  "p": num(test.p_value(0.0))}
+                  "p": num(p)}
     block["event_study"] = _event_study(data, y, offset, z, event_window, level)
     return block
 

@@ -81,7 +81,8 @@ class ScoreBootstrap:
 
     def interval(self, estimate: float, se: float, level: float = 0.95,
                  max_se: float = 50.0, tol: float = 1e-4) -> tuple[float | None, float | None]:
-        """The confidence set's bounds by inverting the test (None: not bounded)."""
+        """The confidence set's bounds by inverting the test (None: not bounded, also when
+        the restricted fit fails before the test rejects, as on very sparse panels)."""
         alpha = 1 - level
         step = se if np.isfinite(se) and se > 0 else 0.1
 
@@ -89,7 +90,11 @@ class ScoreBootstrap:
             inside, k = estimate, 0.5
             while True:
                 trial = estimate + direction * k * step
-                if self.p_value(trial) <= alpha:
+                try:
+                    rejected = self.p_value(trial) <= alpha
+                except ArithmeticError:  # no restricted fit this far out: not bounded here
+                    return None
+                if rejected:
                     break
                 inside = trial
                 k *= 2
