@@ -49,6 +49,9 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
     text)` hears every step start ('start') and end ('klaar', 'fout'), and the messages
     of the assets ('info': e.g. one line per file read; 'let op': a warning), in Dutch.
     """
+    from pipeline.validation import start_gx_workers_for
+
+    start_gx_workers_for(input_dir)  # GX imports in its worker while Dagster imports here
     from dagster import DagsterInstance, materialize
 
     from assets.definitions import ASSETS, resources, storage_dir
@@ -109,7 +112,8 @@ def failure_message(result, year: int) -> str:
 
 
 PROGRESS_TAG = "pwb/voortgang"
-# Dutch names of the graph's steps (op names: the asset keys, and the multi-asset's op).
+# Dutch names of the graph's steps (op names: the asset keys, and the multi-asset's op);
+# a step without a label here shows its (Dutch) asset key.
 STEP_LABELS = {
     "validated_registrations": "inlezen, pseudonimiseren en valideren",
     "trajecten": "trajecten van het jaar",
@@ -117,6 +121,10 @@ STEP_LABELS = {
     "afsluitingsmodel": "model: Cox per afsluiting",
     "afsluitingsuitkomsten": "model: afloop (cumulatieve incidentie)",
     "uithuiszetting_vermeden": "model: uithuiszetting vermeden",
+    "duur_van_het_jaar": "duur van het jaar (periodeanalyse, RMST, cohorten)",
+    "uitkomstmodellen": "modellen per afloop (oorzaakspecifiek, Fine-Gray)",
+    "regiovergelijking": "regio's vergelijken (funnel)",
+    "evolutie": "evolutie over de jaren",
     "programma_indicatoren": "programma-indicatoren",
     "nood_aanbod": "nood tegenover aanbod",
     "jaarrapport": "rapport en tabellen schrijven",
