@@ -465,6 +465,35 @@ def test_prose_about_the_circular_cites_its_point(demo_text: str) -> None:
                     "punt" in paragraph, sentence
 
 
+def test_besluit_is_at_most_seven_plain_sentences() -> None:
+    report = content.build_report(golden.inputs()["results"], None, translate=str)
+    besluit = next(c for c in report.chapters if c.key == "besluit")
+    findings = next(s for s in besluit.sections if s.key == "bevindingen")
+    items = [item for block in findings.blocks for item in block.data["items"]]
+    text = " ".join(item["text"] for item in items)
+    sentences = [x for x in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9])", text) if x]
+    assert 5 <= len(sentences) <= 7 and all(not item["sub"] for item in items)
+    # no raw model term, no coefficient list, no odds ratio: percentages and worded HRs
+    assert not re.search(r"\w\[\w+\]|\(Intercept\)|_\w+\b|\bOR\b|odds", text), text
+    assert "vermeden bij" in text and "%" in text and "(omzendbrief, punt 2)" in text
+    assert "uitgezet dan de referentiecategorie (hazardratio" in text
+    # the coefficients, term by term, moved to Bijlage A
+    appendix = report.appendices.sections[0]
+    lists = [b for b in appendix.blocks if isinstance(b, content.Text) and b.name == "lijst"]
+    assert lists and any(item["sub"] for item in lists[0].data["items"])
+
+
+def test_age_is_shown_per_ten_years() -> None:
+    results = golden.inputs()["results"]
+    age = next(x for x in results["cox"]["terms"] if x["term"] == "leeftijd")
+    report = content.build_report(results, None, translate=str)
+    row = next(r for r in next(t for t in report.tables if t.key == "cox-volledig").rows
+               if r[0].startswith("Leeftijd"))
+    assert row[0] == "Leeftijd (per 10 jaar)"
+    assert row[1] == fmt.dec(age["coef"] * 10, 3)  # results.json stays per year
+    assert row[3].startswith(fmt.dec(age["hr"] ** 10, 2))
+
+
 # --------------------------------------------------------------------------- English
 
 

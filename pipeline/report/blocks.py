@@ -32,13 +32,36 @@ def term_label(ctx: Context, term: str, model: str = "", *, reference: bool = Tr
         if ref and reference:
             label += " " + ctx.t("(ref.: %(ref)s)") % {"ref": short(column, ref)}
         return label
-    if term == "leeftijd":
-        return ctx.variable("leeftijd")
+    if term == "leeftijd":  # shown per 10 years (per_ten_years)
+        return ctx.t("Leeftijd (per 10 jaar)")
     return f"{ctx.variable(term)}" + (" " + ctx.t("(ja t.o.v. nee)") if reference else "")
+
+
+def per_ten_years(terms: Sequence[Mapping[str, Any]], measure: str) -> list[dict[str, Any]]:
+    """Age per 10 years instead of per year: results.json keeps the model's scale (per
+    year); the report multiplies the log-coefficient and its SE by 10, so the ratio and its
+    interval are raised to the 10th power. Intervals as ``<measure>_ci`` (the Cox and
+    logistic blocks give them so, the cause-specific and Fine–Gray blocks as lower/upper)."""
+    out = []
+    for x in terms:
+        term = dict(x)
+        if f"{measure}_ci" not in term:
+            term[f"{measure}_ci"] = [x.get("lower"), x.get("upper")]
+        if term["term"] == "leeftijd":
+            for key in ("coef", "se"):
+                if term.get(key) is not None:
+                    term[key] = term[key] * 10
+            if term.get(measure) is not None:
+                term[measure] = term[measure] ** 10
+            term[f"{measure}_ci"] = [None if v is None else v ** 10
+                                     for v in term[f"{measure}_ci"]]
+        out.append(term)
+    return out
 
 
 def term_rows(ctx: Context, terms: Sequence[Mapping[str, Any]], measure: str,
               full: bool = False) -> list[list[str]]:
+    terms = per_ten_years(terms, measure)
     rows = []
     for x in terms:
         if x["term"] == "(Intercept)" and not full:
@@ -54,10 +77,12 @@ def term_rows(ctx: Context, terms: Sequence[Mapping[str, Any]], measure: str,
 def term_sentences(ctx: Context, terms: Sequence[Mapping[str, Any]], measure: str
                    ) -> tuple[list[str], list[str]]:
     """Direction-aware sentences for the terms with p < ALPHA; the others' labels."""
-    up = {"hr": N_("%(label)s: sneller afgesloten (HR %(ci)s; %(p)s)."),
+    terms = per_ten_years(terms, measure)
+    up = {"hr": N_("%(label)s: sneller afgesloten, met welke afloop ook (HR %(ci)s; %(p)s)."),
           "or": N_("%(label)s: hogere odds op een vermeden uithuiszetting (OR %(ci)s; "
                    "%(p)s).")}
-    down = {"hr": N_("%(label)s: trager afgesloten (HR %(ci)s; %(p)s)."),
+    down = {"hr": N_("%(label)s: trager afgesloten, met welke afloop ook (HR %(ci)s; "
+                     "%(p)s)."),
             "or": N_("%(label)s: lagere odds op een vermeden uithuiszetting (OR %(ci)s; "
                      "%(p)s).")}
     significant, other = [], []
@@ -88,18 +113,6 @@ RATIO_COLUMNS = {"hr": N_("Hazardratio (%(level)s-BI)"), "or": N_("Oddsratio (%(
                  "shr": N_("Subdistributie-hazardratio (%(level)s-BI)")}
 
 
-def with_interval(terms: Sequence[Mapping[str, Any]], measure: str) -> list[dict[str, Any]]:
-    """Terms with their interval as ``<measure>_ci``: the Cox and logistic blocks give it
-    so, the cause-specific and Fine–Gray blocks as ``lower``/``upper``."""
-    out = []
-    for x in terms:
-        term = dict(x)
-        if f"{measure}_ci" not in term:
-            term[f"{measure}_ci"] = [x.get("lower"), x.get("upper")]
-        out.append(term)
-    return out
-
-
 def model_blocks(ctx: Context, key: str, terms: Sequence[Mapping[str, Any]], *,
                  measure: str, conf_level: float | None, title: str, forest_title: str,
                  n: str, forest_n: str, notes: Sequence[str] = (),
@@ -107,7 +120,7 @@ def model_blocks(ctx: Context, key: str, terms: Sequence[Mapping[str, Any]], *,
     """The table of a model's ratios and its forest plot: one builder for every
     regression of the report (Cox, cause-specific Cox, logistic, Fine–Gray), so their
     rows, intervals and plots read alike. ``measure`` is 'hr', 'or' or 'shr'."""
-    terms = with_interval(terms, measure)
+    terms = per_ten_years(terms, measure)
     level = {"level": ctx.pct(conf_level, 0)}
     table = ctx.table(key, title, [ctx.t("Kenmerk"), ctx.t(RATIO_COLUMNS[measure]) % level,
                                    ctx.t("p")], term_rows(ctx, terms, measure), n=n,

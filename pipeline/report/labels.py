@@ -79,3 +79,17 @@ MODEL_NAMES = {"time_to_closure": N_("Kaplan–Meier en log-rank"),
                "cox": N_("Cox-model"), "cumulative_incidence": N_("Cumulatieve incidentie"),
                "eviction_avoided": N_("Logistisch model")}
 UNKNOWN_REGION = "?"
+# The reference norms and parameters as the settings table names them (no raw keys).
+NORM_LABELS = {
+    "clienten_per_vte": N_("Norm: cliënten per VTE per jaar (omzendbrief, punt 2)"),
+    "gelijktijdig_per_vte": N_("Lopende begeleidingen per hulpverlener, gemiddelde van 2011"),
+    "gemiddelde_duur_maanden": N_("Begeleidingsduur in maanden, gemiddelde van 2011"),
+    "begeleidingen_per_vte_per_jaar": N_("Begeleidingen per hulpverlener per jaar, gemiddelde "
+                                         "van 2011"),
+    "kost_per_vte_eur": N_("Kost van één VTE per jaar in euro (afgeleid: 500.000 / 7,88)"),
+    "risico_shm": N_("Risico op uithuiszetting, huurders van een SHM"),
+    "risico_shm_grootstad": N_("Risico op uithuiszetting, SHM-huurders in Gent en Antwerpen"),
+    "risico_svk": N_("Risico op uithuiszetting, huurders van een SVK"),
+    "uitbreiding_binnen_dagen": N_("Verruiming van het aanbod binnen ... dagen na de "
+                                   "toekenning (omzendbrief, punt 2: één maand)"),
+}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from pipeline.report import formatting as fmt
-from pipeline.report.blocks import term_label, term_rows
+from pipeline.report.blocks import term_label, term_rows, term_sentences
 from pipeline.report.context import (
     Context,
     _get,
@@ -32,6 +34,20 @@ def appendix_models(ctx: Context) -> list[Block]:
         cox.get("terms") or [])
     ev_ok = ctx.enough("eviction.known", ev.get("n")) and ctx.estimated(
         ev.get("terms") or [])
+    # the significant coefficients, term by term: here, not in the Besluit
+    items = []
+    for ok, model, measure, intro in (
+            (cox_ok, cox, "hr", N_("Kenmerken die in het Cox-model significant (p < 0,05) "
+                                   "samenhangen met de snelheid van afsluiting, met welke "
+                                   "afloop ook, met de andere kenmerken gelijk gehouden:")),
+            (ev_ok, ev, "or", N_("Kenmerken die in het logistische model significant "
+                                 "(p < 0,05) samenhangen met een vermeden uithuiszetting, met "
+                                 "de andere kenmerken gelijk gehouden:"))):
+        significant = term_sentences(ctx, model.get("terms") or [], measure)[0] if ok else []
+        if significant:
+            items.append({"text": ctx.t(intro), "sub": significant})
+    if items:
+        blocks.append(Text("lijst", {"items": items}))
     if cox_ok:
         blocks.append(ctx.table(
             "cox-volledig", ctx.t("Cox-model van de afsluiting: alle termen"),
@@ -90,6 +106,56 @@ def appendix_models(ctx: Context) -> list[Block]:
     return blocks
 
 
+PROBLEMS = (  # the routines' English messages, summarised in Dutch (pattern -> message)
+    (re.compile(r"^(?P<term>\S+): no events among its (?P<n>\d+) row"),
+     N_("%(term)s: geen enkele gebeurtenis in deze groep; de hazardratio is niet te schatten "
+        "en de term is weggelaten.")),
+    (re.compile(r"^joint test not available for \[(?P<term>[^\]]*)\]"),
+     N_("Geen gezamenlijke toets voor %(term)s: een categorie zonder schatting.")),
+    (re.compile(r"^(?P<term>\S+): follow-up ends at day (?P<n>\d+), before tau"),
+     N_("%(term)s: de opvolging eindigt vóór de gekozen horizon; geen beperkt gemiddelde "
+        "(RMST) voor deze regio.")),
+    (re.compile(r"converge", re.I),
+     N_("Het model convergeerde niet volledig; lees de schattingen voorzichtig.")),
+)
+
+
+def model_problems(ctx: Context) -> list[tuple[str, list[str]]]:
+    """(model name, its messages) for every model block of results.json."""
+    out = [(ctx.t(MODEL_NAMES[k]), list(ctx.r.get(k, {}).get("problems") or []))
+           for k in MODEL_NAMES]
+    out.append((ctx.t("Duur in het jaar (periodeanalyse)"),
+                list((ctx.r.get("duration") or {}).get("problems") or [])))
+    for outcome, model in (ctx.r.get("cause_specific") or {}).items():
+        out.append((ctx.t("Oorzaakspecifiek Cox-model: %(outcome)s") % {
+            "outcome": ctx.level("afsluitreden", outcome)}, list(model.get("problems") or [])))
+    for outcome, model in (ctx.r.get("fine_gray") or {}).items():
+        out.append((ctx.t("Fine–Gray-model: %(outcome)s") % {
+            "outcome": ctx.level("afsluitreden", outcome)}, list(model.get("problems") or [])))
+    return [(name, texts) for name, texts in out if texts]
+
+
+def _term_name(ctx: Context, name: str) -> str:
+    """A model term, a region code or a variable as the report names it."""
+    if "[" in name:
+        return term_label(ctx, name, reference=False)
+    return ctx.region(name) if name in ctx.region_names else ctx.variable(name)
+
+
+def problem_text(ctx: Context, text: str) -> str:
+    """A routine's message in Dutch: a known kind summarised, any other named as such (the
+    original stays in results.json)."""
+    for pattern, message in PROBLEMS:
+        match = pattern.search(text)
+        if match:
+            term = match.groupdict().get("term", "")
+            label = ", ".join(_term_name(ctx, t.strip(" '\"")) for t in term.split(",")
+                              if t.strip(" '\""))
+            return ctx.t(message) % {"term": label}
+    return ctx.t("Een andere technische melding van de software; de oorspronkelijke tekst "
+                 "staat in results.json.")
+
+
 def appendix_quality(ctx: Context) -> list[Block]:
     validation = ctx.r.get("validation", {})
     files = validation.get("files", [])
@@ -135,12 +201,12 @@ def appendix_quality(ctx: Context) -> list[Block]:
                           fact="counts.rows_quarantined"),
             notes=[ctx.t("Een rij die meer dan één regel breekt, telt bij elke regel. "
                           "Regio '?': ontbrekende of onbekende code.")]))
-    problems = [[ctx.t(MODEL_NAMES[k]), text] for k in MODEL_NAMES
-                for text in (ctx.r.get(k, {}).get("problems") or [])]
+    problems = [[name, problem_text(ctx, text)] for name, texts in model_problems(ctx)
+                for text in texts]
     if problems:
         blocks.append(ctx.table(
             "meldingen", ctx.t("Technische meldingen van de modelroutines"),
-            [ctx.t("Model"), ctx.t("Melding (zoals de software ze geeft)")], problems,
+            [ctx.t("Model"), ctx.t("Melding")], problems,
             numeric=[False, False],
             n=ctx.n_line(len(problems), N_("n = %(n)s meldingen"))))
     return blocks

@@ -11,7 +11,7 @@ from pipeline.report.context import (
     _decimals,
     _get,
 )
-from pipeline.report.labels import N_
+from pipeline.report.labels import N_, NORM_LABELS
 from pipeline.report.model import Block, Chapter, Section, Text
 
 
@@ -207,7 +207,8 @@ def methods_statistics(ctx: Context) -> list[Block]:
          fmt.long_date(_get(ctx.r, "settings", "run_date"), ctx.lang)],
     ]
     norms = _get(ctx.r, "settings", "norms", default={})
-    rows += [[ctx.t("Norm of parameter: %(name)s") % {"name": name},
+    rows += [[ctx.t(NORM_LABELS[name]) if name in NORM_LABELS else
+              ctx.t("Norm of parameter: %(name)s") % {"name": name},
               ctx.dec(value, _decimals(value))] for name, value in norms.items()]
     cutoff_rules = _get(ctx.r, "settings", "cutoff_rules", default={})
     rows += [[ctx.t("Peildatum en afkapping: %(rule)s") % {
