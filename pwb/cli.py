@@ -329,13 +329,16 @@ def parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
 
     r = sub.add_parser("run", help="de volledige evaluatie voor één registratiejaar")
-    r.add_argument("--input", type=Path, required=True)
+    r.add_argument("--input", type=Path, required=True,
+                   help="map met de registratiebestanden (CSV, XLSX, Parquet) van de levering")
     which = r.add_mutually_exclusive_group(required=True)
-    which.add_argument("--year", type=int)
+    which.add_argument("--year", type=int, help="het registratiejaar (peildatum 31/12)")
     which.add_argument("--years", type=_years,
                        help="meerdere jaren na elkaar (backfill), bv. 2012-2013")
-    r.add_argument("--reference", type=Path, default=None)
-    r.add_argument("--out", type=Path, default=PROJECT / "reports")
+    r.add_argument("--reference", type=Path, default=None,
+                   help="map met eigen referentiebestanden (standaard de meegeleverde)")
+    r.add_argument("--out", type=Path, default=PROJECT / "reports",
+                   help="uitvoermap; het jaar komt in OUT/JAAR (standaard reports/)")
     r.add_argument("--run-date", type=dt.date.fromisoformat, default=None,
                    help="rundatum voor de regel 'geen datum in de toekomst' (JJJJ-MM-DD; "
                         "standaard vandaag), om een run later exact te herhalen")
