@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline import gx_workers
 from pipeline.contract import (
     BY_NAME,
     COLUMN_NAMES,
@@ -38,6 +38,12 @@ from pipeline.contract import (
     SOURCE_FILE,
     SOURCE_LINE,
     RowRule,
+)
+from pipeline.gx_workers import (  # noqa: F401 (re-exported: pwb.driver starts them)
+    GX_WORKERS,
+    start_gx_workers,
+    start_gx_workers_for,
+    stop_gx_workers,
 )
 from pipeline.ingest import FileReport, Ingested, timed
 
@@ -159,8 +165,6 @@ def _columns_of(expectation: dict[str, Any]) -> set[str]:
 
 SPLIT_FROM_ROWS = 0  # one GX run per row condition pays off at every size (CPU, 15k rows)
 PARALLEL_FROM_ROWS = 100_000  # below this, one worker runs the whole suite (when started)
-GX_WORKERS = 2  # the machine's two cores
-LARGE_DELIVERY_BYTES = 15_000_000  # about PARALLEL_FROM_ROWS rows of CSV
 _UNCONDITIONED_PER_BATCH = 8  # expectations without a condition, per GX run (balance)
 
 
@@ -278,131 +282,7 @@ def _collect(suite: dict[str, Any], parts: Sequence[tuple[list[RuleOutcome], boo
 
 
 # --------------------------------------------------------------------------- GX workers
-#
-# Great Expectations is slow to import (seconds) and runs its expectations in Python,
-# on one core. Worker processes run the suite beside the main process: `pwb run` starts
-# one before it imports Dagster, so that GX's import overlaps with the run's own, and
-# on a large frame two workers share the suite's GX runs (both cores) while the main
-# process computes the polars twins. A worker is a plain `python -c` child talking
-# pickles over its stdin/stdout (no multiprocessing: its spawn re-imports the caller's
-# main script); it ends when its stdin closes, so it never outlives the run's process.
-# The frame reaches it as an Arrow IPC file in a private temporary folder
-# (pseudonymised rows, as in the store), removed as soon as GX is done.
-
-
-class _WorkerGone(RuntimeError):
-    """A worker process ended without an answer (killed, out of memory)."""
-
-
-class _Worker:
-    """One GX worker process; one request at a time (the caller holds _LOCK)."""
-
-    def __init__(self) -> None:
-        import subprocess
-        import sys
-
-        root = str(Path(__file__).resolve().parents[1])
-        env = {**os.environ, "GX_ANALYTICS_ENABLED": "False",
-               "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH"))
-                                             if p)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "from pipeline.validation import _serve; _serve()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-
-    def close(self) -> None:
-        for pipe in (self.process.stdin, self.process.stdout):
-            if pipe is not None:
-                try:
-                    pipe.close()
-                except OSError:
-                    pass
-
-    def send(self, *request: Any) -> None:
-        import pickle
-
-        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
-        assert self.process.stdin is not None
-        self.process.stdin.write(len(data).to_bytes(8, "little") + data)
-        self.process.stdin.flush()
-
-    def receive(self) -> Any:
-        import pickle
-
-        assert self.process.stdout is not None
-        header = self.process.stdout.read(8)
-        if len(header) < 8:
-            raise _WorkerGone()
-        status, value = pickle.loads(self.process.stdout.read(int.from_bytes(header, "little")))
-        if status == "fout":
-            raise value
-        return value
-
-
-def _serve() -> None:
-    """The worker's loop: import GX, then answer (path, batches, run date) requests."""
-    import pickle
-    import sys
-
-    reply = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies
-    import great_expectations  # noqa: F401  (the slow part, done before work arrives)
-
-    requests = sys.stdin.buffer
-    while len(header := requests.read(8)) == 8:
-        path, batches, run_date = pickle.loads(requests.read(int.from_bytes(header, "little")))
-        try:
-            answer: tuple[str, Any] = ("ok", _worker_task(path, batches, run_date))
-        except ValidationMismatch as exc:  # our own: a Dutch message without cell values
-            answer = ("fout", exc)
-        except Exception as exc:  # a library's message may quote a cell: only its type
-            answer = ("fout", ValidationMismatch(f"GX-werkproces: {type(exc).__name__}"))
-        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        reply.write(len(data).to_bytes(8, "little") + data)
-        reply.flush()
-
-
-_workers: list[_Worker] = []
-_LOCK = threading.Lock()  # one validation at a time talks to the workers
-
-
-def start_gx_workers(count: int = 1) -> None:
-    """Start GX worker processes (at most GX_WORKERS) now; they import GX in the background.
-
-    `pwb run` calls this before it imports Dagster (one worker for a small delivery, two
-    for a large one); `validate` starts them itself for a large frame.
-    """
-    with _LOCK:
-        for gone in [w for w in _workers if w.process.poll() is not None]:
-            gone.close()
-            _workers.remove(gone)
-        while len(_workers) < min(count, GX_WORKERS):
-            _workers.append(_Worker())
-
-
-def stop_gx_workers() -> None:
-    """End the workers (a closed stdin ends a worker's loop) and wait for them."""
-    with _LOCK:
-        for worker in _workers:
-            try:
-                assert worker.process.stdin is not None
-                worker.process.stdin.close()
-            except OSError:  # a dead worker's pipe
-                pass
-        for worker in _workers:
-            try:
-                worker.process.wait(timeout=30)
-            except Exception:  # noqa: BLE001 (never hold up the run for a worker)
-                worker.process.kill()
-            worker.close()
-        _workers.clear()
-
-
-def start_gx_workers_for(folder: Path) -> None:
-    """Start GX workers for the delivery in `folder`: two for a large one (>= ~100,000
-    rows), one otherwise. What `pwb run` calls first, before its own imports."""
-    size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) \
-        if folder.is_dir() else 0
-    start_gx_workers(GX_WORKERS if size >= LARGE_DELIVERY_BYTES else 1)
+# (the processes live in pipeline.gx_workers; here what they run and how a frame is split)
 
 
 def _worker_task(path: str, batches: list[list[dict[str, Any]]], run_date: dt.date
@@ -431,23 +311,23 @@ class _Pending:
 
     def __init__(self, frame: pl.DataFrame, run_date: dt.date, suite: dict[str, Any]):
         self.frame, self.run_date, self.suite = frame, run_date, suite
-        self.busy: list[tuple[_Worker, list[list[dict[str, Any]]]]] = []
+        self.busy: list[tuple[gx_workers.Worker, list[list[dict[str, Any]]]]] = []
         self.folder: str | None = None
         parallel = frame.height >= PARALLEL_FROM_ROWS
         start_gx_workers(GX_WORKERS if parallel else 0)  # 0: only forget dead workers
-        if not _workers:
+        if not gx_workers.workers:
             return  # small and no worker waiting: GX in this process (run_suite)
         import tempfile
 
-        _LOCK.acquire()
+        gx_workers.LOCK.acquire()
         try:
             self.folder = tempfile.mkdtemp(prefix="pwb-gx-")
             path = os.path.join(self.folder, "frame.arrow")
             needed = sorted(set().union(*map(_columns_of, suite["expectations"])))
             frame.select(needed).write_ipc(path, compression="uncompressed")
             batches = list(_batches(suite, True).values())
-            tasks = _tasks(batches, len(_workers)) if parallel else [batches]
-            for worker, task in zip(_workers, tasks, strict=False):
+            tasks = _tasks(batches, len(gx_workers.workers)) if parallel else [batches]
+            for worker, task in zip(gx_workers.workers, tasks, strict=False):
                 self.busy.append((worker, task))
                 try:
                     worker.send(path, task, run_date)
@@ -465,7 +345,7 @@ class _Pending:
             worker, task = self.busy.pop(0)
             try:
                 parts.append(worker.receive())
-            except (_WorkerGone, OSError):  # the same GX runs, here: the verdict is the same
+            except (gx_workers.WorkerGone, OSError):  # its GX runs here: the same verdict
                 warnings.warn("Een GX-werkproces stopte onverwacht; GX loopt verder in het "
                               "hoofdproces.", RuntimeWarning, stacklevel=2)
                 path = os.path.join(self.folder or "", "frame.arrow")
@@ -488,7 +368,7 @@ class _Pending:
         self.busy.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder = None
-        _LOCK.release()
+        gx_workers.LOCK.release()
 
 
 def _outcome(item: Any, with_rows: bool) -> RuleOutcome:

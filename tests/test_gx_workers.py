@@ -19,7 +19,7 @@ import pytest
 from registration_files import RUN_DATE, open_row, valid_row, write_csv
 from test_validation import FAILING
 
-from pipeline import validation
+from pipeline import gx_workers, validation
 from pipeline.ingest import ingest
 from pipeline.validation import load_suite_dict, run_suite, validate
 
@@ -45,13 +45,13 @@ def _leftover_frames() -> list[str]:
 def test_one_worker_gives_the_in_process_verdict(ingested, in_process) -> None:
     before = set(_leftover_frames())
     validation.start_gx_workers(1)
-    assert len(validation._workers) == 1
+    assert len(gx_workers.workers) == 1
     validated = validate(ingested, RUN_DATE)
     assert validated.suite == in_process
     assert validated.gx_agrees, validated.mismatches
     assert validated.counts_per_rule()["dubbel_dossier"] == 2
     assert sum(r.broken > 0 for r in in_process.rules) > 25
-    assert validation._workers == []  # stopped once GX is done: memory back to the run
+    assert gx_workers.workers == []  # stopped once GX is done: memory back to the run
     assert set(_leftover_frames()) == before  # the frame's temporary file is removed
 
 
@@ -65,13 +65,13 @@ def test_two_workers_share_the_suite(ingested, in_process, monkeypatch) -> None:
     validated = validate(ingested, RUN_DATE)
     assert validated.suite == in_process
     assert validated.gx_agrees, validated.mismatches
-    assert validation._workers == []
+    assert gx_workers.workers == []
 
 
 def test_a_worker_that_dies_costs_time_not_the_verdict(ingested, in_process) -> None:
     """A worker that ends without answering (killed, out of memory): GX runs here."""
     validation.start_gx_workers(1)
-    worker = validation._workers[0]
+    worker = gx_workers.workers[0]
     worker.process.kill()
     worker.process.wait()
     worker.process = subprocess.Popen(  # reads the request's first bytes, then dies
@@ -81,4 +81,4 @@ def test_a_worker_that_dies_costs_time_not_the_verdict(ingested, in_process) -> 
         validated = validate(ingested, RUN_DATE)
     assert validated.suite == in_process
     assert validated.gx_agrees
-    assert validation._workers == []
+    assert gx_workers.workers == []
