@@ -179,8 +179,10 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float, str, float]:
-    """Run a command; its wall seconds, stdout and the peak memory of its process tree (MB).
+def measure(args: list[str], env: dict[str, str] | None = None
+            ) -> tuple[float, str, float, float]:
+    """Run a command; its wall seconds, stdout, the peak memory of its process tree (MB)
+    and its CPU seconds (user + system, with the child processes it waited for).
 
     The tree is sampled every 20 ms (a worker process counts with its parent); the
     kernel's own peak of the main process (wait4) is the floor of the figure.
@@ -205,7 +207,8 @@ def measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float, 
         if process.returncode:
             raise SystemExit(f"{' '.join(args)} failed ({process.returncode})")
         stdout.seek(0)
-        return wall, stdout.read().decode(), max(peak[0], usage.ru_maxrss / 1024)
+        return (wall, stdout.read().decode(), max(peak[0], usage.ru_maxrss / 1024),
+                usage.ru_utime + usage.ru_stime)
 
 
 def synthesise(out: Path, rows: int) -> Path:
@@ -230,14 +233,15 @@ def _print_stages(stages: dict[str, float], rows: int, names: tuple[str, ...]) -
 
 
 def report_validate(folder: Path) -> None:
-    wall, out, peak = measure([sys.executable, __file__, "--phase", "validate",
-                               "--folder", str(folder)])
+    wall, out, peak, cpu = measure([sys.executable, __file__, "--phase", "validate",
+                                    "--folder", str(folder)])
     f = json.loads(out)
     print(f"ingest + validate: {f['rows']:,} rows in {f['files']} files: ingest "
           f"{f['ingest_s']:.2f} s, ingest + validate {f['total_s']:.2f} s "
           f"= {f['rows'] / f['total_s']:,.0f} rows/s; {f['quarantined']} quarantined, "
           f"GX agrees with the polars twins: {f['gx_agrees']}; peak {peak:,.0f} MB "
-          f"(process tree; main process {f['peak_mb']:,} MB)")
+          f"(process tree; main process {f['peak_mb']:,} MB); CPU of the whole process "
+          f"{cpu:.1f} s (imports included) in {wall:.1f} s")
     _print_stages(f["stages"], f["rows"], INGEST_STAGES + VALIDATE_STAGES)
     print(f"    {'trajectories()':22s} {f['trajectories_s']:7.2f} s  "
           f"{f['rows'] / f['trajectories_s']:>12,.0f} rows/s")
@@ -247,14 +251,14 @@ def report_run(folder: Path, tmp: Path, label: str) -> None:
     out, home, store = tmp / f"out-{label}", tmp / f"home-{label}", tmp / f"store-{label}"
     home.mkdir(exist_ok=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    wall, text, peak = measure(
+    wall, text, peak, cpu = measure(
         [sys.executable, __file__, "--phase", "run", "--folder", str(folder), "--out", str(out)],
         env={"DAGSTER_HOME": str(home), "PWB_STORE": str(store)})
     f = json.loads(text)
     steps = f["steps"]
     in_steps = sum(steps.values())
     print(f"pwb run ({label}), {f['rows']:,} rows: {wall:.1f} s whole process, peak "
-          f"{peak:,.0f} MB (process tree; main process {f['peak_mb']:,} MB)")
+          f"{peak:,.0f} MB (process tree; main process {f['peak_mb']:,} MB), CPU {cpu:.1f} s")
     print(f"    {'imports':22s} {f['imports_s']:7.2f} s")
     _print_stages(f["stages"], f["rows"], INGEST_STAGES + VALIDATE_STAGES)
     for step, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
