@@ -196,7 +196,8 @@ class Context:
     def not_estimated(self, model: str) -> Text:
         return self.para(self.t("Het %(model)s kon met deze gegevens niet geschat worden (te "
                                 "weinig trajecten of geen variatie); zie de technische "
-                                "meldingen in bijlage B.") % {"model": self.t(model)})
+                                "meldingen in bijlage %(b)s.") % {
+            "model": self.t(model), "b": "{ref:bijlage:kwaliteit}"})
 
     def yes_no(self, value: Any) -> str:
         if value is None:

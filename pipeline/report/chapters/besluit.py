@@ -182,8 +182,9 @@ def caveats(ctx: Context) -> list[str]:
                       "intervallen.") % {"t": ctx.threshold})
     problems = sum(len(texts) for _, texts in bijlagen.model_problems(ctx))
     if problems == 1:
-        out.append(ctx.t("De modelroutines gaven één technische melding; zie bijlage B."))
+        out.append(ctx.t("De modelroutines gaven één technische melding; zie bijlage "
+                         "%(b)s.") % {"b": "{ref:bijlage:kwaliteit}"})
     elif problems:
         out.append(ctx.t("De modelroutines gaven %(n)s technische meldingen; zie bijlage "
-                          "B.") % {"n": ctx.num(problems)})
+                         "%(b)s.") % {"n": ctx.num(problems), "b": "{ref:bijlage:kwaliteit}"})
     return out
