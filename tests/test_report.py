@@ -395,15 +395,17 @@ def test_model_sections_of_the_estimands_are_optional() -> None:
     results = json.loads(json.dumps(golden.inputs()["results"]))
     report = content.build_report(results, None, translate=str)
     sections = [s.key for c in report.chapters for s in c.sections]
-    assert {"oorzaak", "fine-gray", "cox", "logistisch"} <= set(sections)
+    assert {"oorzaak", "fine-gray", "cox", "logistisch", "duur-periode"} <= set(sections)
     tables = {t.key: t for t in report.tables}
     assert tables["fine-gray"].columns[1].startswith("Subdistributie-hazardratio")
     assert len(tables["oorzaak-uithuisgezet"].rows) == len(tables["cox"].rows)
     for block in (*results["cause_specific"].values(), *results["fine_gray"].values()):
         block["terms"] = []
+    results["duration"]["rmst_days"] = None
     report = content.build_report(results, None, translate=str)
     sections = [s.key for c in report.chapters for s in c.sections]
     assert "oorzaak" not in sections and "fine-gray" not in sections and "cox" in sections
+    assert "duur-periode" not in sections
 
 
 # --------------------------------------------------------------------------- the circular

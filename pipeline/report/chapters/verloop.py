@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.report import charts, disclosure
 from pipeline.report import formatting as fmt
+from pipeline.report.chapters import duur
 from pipeline.report.context import (
     ALPHA,
     HIDDEN,
@@ -19,6 +20,8 @@ from pipeline.report.model import Block, Chapter, Section, Text
 def chapter_course(ctx: Context) -> list[Section]:
     return [
         Section("duur", ctx.t("Duur tot afsluiting"), course_duration(ctx)),
+        *([Section("duur-periode", ctx.t("De duur van dit jaar tegenover 2011"), blocks)]
+          if (blocks := duur.period_duration(ctx)) else []),
         Section("duur-profiel", ctx.t("Duur naar profiel"), course_by_profile(ctx)),
         Section("huisbezoeken", ctx.t("Huisbezoeken en contacten"), course_visits(ctx)),
         Section("doorverwijzing", ctx.t("Doorverwijzing en nazorg"),
