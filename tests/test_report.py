@@ -395,13 +395,18 @@ def test_model_sections_of_the_estimands_are_optional() -> None:
     results = json.loads(json.dumps(golden.inputs()["results"]))
     report = content.build_report(results, None, translate=str)
     sections = [s.key for c in report.chapters for s in c.sections]
-    assert {"oorzaak", "fine-gray", "cox", "logistisch", "duur-periode"} <= set(sections)
+    assert {"oorzaak", "fine-gray", "cox", "logistisch", "duur-periode",
+            "vergelijking"} <= set(sections)
     tables = {t.key: t for t in report.tables}
     assert tables["fine-gray"].columns[1].startswith("Subdistributie-hazardratio")
     assert len(tables["oorzaak-uithuisgezet"].rows) == len(tables["cox"].rows)
+    funnel = {r[0]: r for r in tables["vergelijking-uithuisgezet"].rows}
+    small = [r for r in funnel.values() if r[2] == "<5"]
+    assert small and all(r[4] == "x" for r in small)  # no ratio gives a small count back
     for block in (*results["cause_specific"].values(), *results["fine_gray"].values()):
         block["terms"] = []
     results["duration"]["rmst_days"] = None
+    results["regional_comparison"] = {}
     report = content.build_report(results, None, translate=str)
     sections = [s.key for c in report.chapters for s in c.sections]
     assert "oorzaak" not in sections and "fine-gray" not in sections and "cox" in sections

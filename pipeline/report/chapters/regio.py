@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.report import formatting as fmt
+from pipeline.report.chapters import vergelijking
 from pipeline.report.context import (
     HIDDEN,
     Context,
@@ -23,6 +24,7 @@ def chapter_regions(ctx: Context) -> list[Section]:
         Section("caseload", ctx.t("Caseload, duur en doorstroom"),
                 regions_caseload(ctx)),
         Section("uitkomsten", ctx.t("Uitkomsten per regio"), regions_outcomes(ctx)),
+        *vergelijking.sections(ctx),
         Section("herval", ctx.t("Herval"), regions_rereferral(ctx)),
         Section("overeenkomsten", ctx.t("Samenwerkingsovereenkomsten"),
                 regions_agreements(ctx)),
@@ -134,6 +136,8 @@ def regions_outcomes(ctx: Context) -> list[Block]:
     unknown = [r.get("eviction_unknown") or 0 for r in rows_in]
     ev_grid = ctx.grid("vermeden-regio", [r["caw"] for r in rows_in], [yes, no, unknown],
                         facts={(i, 3): f"closed.n.{r['caw']}" for i, r in enumerate(rows_in)}
+                        | {(i, 0): f"eviction.ja.{r['caw']}" for i, r in enumerate(rows_in)}
+                        | {(i, 1): f"eviction.nee.{r['caw']}" for i, r in enumerate(rows_in)}
                         | {(last, 0): "eviction.ja", (last, 1): "eviction.nee",
                            (last, 2): "eviction.onbekend", (last, 3): "counts.closed"},
                         extra=lambda spec: spec.total(  # the n of chapter 5's prose
