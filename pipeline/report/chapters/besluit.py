@@ -101,7 +101,7 @@ def conclusions(ctx: Context, refs: Mapping[str, str]) -> list[dict[str, Any]]:
                                                                    low["upper"]]),
             "high": who(high), "high_share": ctx.pct_ci(high["share"], [high["lower"],
                                                                        high["upper"]])},
-            "logistisch")
+            "voorspeld")
     # eviction risk: the strongest significant hazard ratio of the eviction model
     evicted = (r["cause_specific"].get("uithuisgezet") or {}) if r.get("cause_specific") \
         else {}

@@ -4,6 +4,8 @@ results.json does not hold (the estimands of issue 12 are optional) gives no sec
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeline.report.blocks import model_blocks, term_sentences
 from pipeline.report.chapters import resultaten
 from pipeline.report.context import (
@@ -95,8 +97,32 @@ def results_logistic(ctx: Context) -> list[Block]:
                                 fact="eviction.known"),
             notes=[ctx.t("Een oddsratio boven 1: hogere odds op een vermeden "
                          "uithuiszetting dan de referentiecategorie.")], chart_id="fig-logit")
+    blocks += predicted_table(ctx, ev)
     return blocks
 
+
+def predicted_table(ctx: Context, ev: Any) -> list[Block]:
+    """The predicted share avoided per profile level, the other characteristics held equal
+    (``eviction_avoided.predicted``): percentages a reader can use instead of odds ratios."""
+    predicted = [x for x in (ev.get("predicted") or []) if x["factor"] != "caw"]
+    if not predicted:
+        return []
+    rows, last = [], None
+    for x in predicted:
+        rows.append([ctx.variable(x["factor"]) if x["factor"] != last else "",
+                     ctx.level(x["factor"], x["level"]),
+                     ctx.pct_ci(x.get("share"), [x.get("lower"), x.get("upper")])])
+        last = x["factor"]
+    return [ctx.table(
+        "voorspeld", ctx.t("Voorspeld aandeel vermeden uithuiszettingen per kenmerk, met de "
+                           "andere kenmerken gelijk gehouden (logistisch model)"),
+        [ctx.t("Kenmerk"), ctx.t("Categorie"),
+         ctx.t("Voorspeld aandeel vermeden (%(level)s-BI)") % {
+             "level": ctx.pct(ev.get("conf_level"), 0)}], rows,
+        numeric=[False, False, True],
+        n=ctx.n_line(ev.get("n"), N_("n = %(n)s afgesloten trajecten"), fact="eviction.known"),
+        notes=[ctx.t("Het gemiddelde voorspelde aandeel als alle trajecten die categorie "
+                     "hadden en voor het overige hun eigen kenmerken hielden.")])]
 
 
 OUTCOMES = {
