@@ -48,6 +48,10 @@ RC = {
 # Okabe-Ito: distinguishable in colour-blind vision and in greyscale print.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000"]
+FOUR_OUTCOMES = {"vermeden": ("Uithuiszetting vermeden", "#009E73"),
+                 "uithuisgezet": ("Uithuisgezet", "#D55E00"),
+                 "niet_vermeden": ("Niet vermeden, zonder uithuiszetting", "#E69F00"),
+                 "onbekend": ("Afloop onbekend", "#999999")}
 OUTCOMES = {"vermeden": ("Uithuiszetting vermeden", "#009E73"),
             "uithuisgezet": ("Uithuisgezet", "#D55E00"),
             "ander": ("Andere afsluiting", "#999999")}
@@ -55,6 +59,7 @@ MESSAGES = (
     "Dagen sinds de start van de begeleiding", "Aandeel nog in begeleiding", "Groep", "Dag",
     "Nog in begeleiding", "Ondergrens (%(level)s)", "Bovengrens (%(level)s)",
     "Cumulatieve incidentie", *(label for label, _ in OUTCOMES.values()),
+    *(label for label, _ in FOUR_OUTCOMES.values()),
     "Hazardratio (logaritmische schaal)", "Oddsratio (logaritmische schaal)",
     "Subdistributie-hazardratio (logaritmische schaal)", "Kenmerk",
     "Subdistributie-hazardratio (%(level)s-BI)",
@@ -186,7 +191,8 @@ def km_chart(curves: Mapping[str, Any], *, conf_level: float = 0.95, locale: str
 def incidence_chart(curve: Mapping[str, Any], *, stacked: bool = True,
                     conf_level: float = 0.95, locale: str = "nl",
                     translate: Translate | None = None, alt: str = "",
-                    chart_id: str | None = None) -> Chart:
+                    chart_id: str | None = None,
+                    outcomes: Mapping[str, tuple[str, str]] | None = None) -> Chart:
     """Cumulative incidence of the three closure outcomes (Aalen–Johansen).
 
     ``curve`` is ``cumulative_incidence.curve`` of results.json. Stacked areas show how
@@ -194,11 +200,12 @@ def incidence_chart(curve: Mapping[str, Any], *, stacked: bool = True,
     draws each outcome as a step line with its confidence band (also in the table).
     """
     t = translate or _identity
+    shown = OUTCOMES if outcomes is None else outcomes  # key -> (Dutch label, colour)
     days = list(curve["days"])
     fig = _figure()
     ax = fig.add_subplot()
     base = [0.0] * len(days)
-    for key, (_label, colour) in OUTCOMES.items():
+    for key, (_label, colour) in shown.items():
         values = list(curve[key])
         if stacked:
             top = [b + v for b, v in zip(base, values, strict=True)]
@@ -209,7 +216,7 @@ def incidence_chart(curve: Mapping[str, Any], *, stacked: bool = True,
             if "lower" in curve and "upper" in curve:
                 ax.fill_between(days, curve["lower"][key], curve["upper"][key], step="post",
                                 color=colour, alpha=0.2, lw=0)
-    ax.legend(handles=[Patch(color=c, label=t(label)) for label, c in OUTCOMES.values()],
+    ax.legend(handles=[Patch(color=c, label=t(label)) for label, c in shown.values()],
               frameon=False, loc="upper left")
     ax.set_ylim(0, 1)
     ax.set_xlim(left=0)
@@ -225,8 +232,8 @@ def incidence_chart(curve: Mapping[str, Any], *, stacked: bool = True,
         lo, hi = (fmt.dec(curve[b][key][i] * 100, 1, locale) for b in ("lower", "upper"))
         return f"{text} ({lo}–{hi})"
 
-    rows = [[fmt.integer(d, locale), *(cell(k, i) for k in OUTCOMES)] for i, d in enumerate(days)]
-    columns = [t("Dag"), *(t(label) for label, _ in OUTCOMES.values())]
+    rows = [[fmt.integer(d, locale), *(cell(k, i) for k in shown)] for i, d in enumerate(days)]
+    columns = [t("Dag"), *(t(label) for label, _ in shown.values())]
     if not stacked and "lower" in curve:
         columns[1:] = [t("%(label)s (%(level)s-BI)") % {"label": c, **_level(conf_level, locale)}
                        for c in columns[1:]]

@@ -53,7 +53,9 @@ LEVELS = {
     "niet_bereikt": N_("Niet bereikt"),
 }
 OUTCOME_LABELS = {"vermeden": N_("Uithuiszetting vermeden"), "uithuisgezet": N_("Uithuisgezet"),
-                  "ander": N_("Andere afsluiting")}
+                  "ander": N_("Niet vermeden of onbekend, zonder uithuiszetting"),
+                  "niet_vermeden": N_("Niet vermeden, zonder uithuiszetting"),
+                  "onbekend": N_("Afloop onbekend")}
 RULE_FAMILIES = {
     "verplicht": N_("verplichte kolom is leeg"),
     "afsluiting_ontbreekt": N_("afgesloten dossier zonder verplicht afsluitgegeven"),

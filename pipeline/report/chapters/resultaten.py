@@ -124,22 +124,26 @@ def results_incidence(ctx: Context) -> list[Block]:
     blocks: list[Block] = []
     events = ci.get("events") or {}
     n = ci.get("n") or 0
-    outcomes = ["vermeden", "uithuisgezet", "ander"]
+    # four outcomes where results.json has them ('ander' = niet_vermeden + onbekend)
+    four = all(k in events for k in ("niet_vermeden", "onbekend")) and all(
+        k in (ci.get("curve") or {}) for k in ("niet_vermeden", "onbekend"))
+    outcomes = (["vermeden", "uithuisgezet", "niet_vermeden", "onbekend"] if four
+                else ["vermeden", "uithuisgezet", "ander"])
     counts = [events.get(k, 0) for k in outcomes]
+    m = len(outcomes)
     grid = ctx.grid("uitkomsten", outcomes + ["open"], [[*counts, max(n - sum(counts), 0)]],
                      row_total=False, percent="col",
-                     facts={(0, 0): "outcome.vermeden", (1, 0): "outcome.uithuisgezet",
-                            (2, 0): "outcome.ander", (3, 0): "counts.open_at_cutoff",
-                            (4, 0): "counts.active"},
+                     facts={(i, 0): f"outcome.{k}" for i, k in enumerate(outcomes)}
+                     | {(m, 0): "counts.open_at_cutoff", (m + 1, 0): "counts.active"},
                      extra=lambda spec: spec.total(
-                         "closed", [(0, 0), (1, 0), (2, 0)],
+                         "closed", [(i, 0) for i in range(m)],
                          fact=ctx.ck.fact("counts.closed", sum(counts))))
     blocks.append(Text("resultaten_incidentie", {
-        "n": grid.count(4, 0), "conf": ctx.pct(ci.get("conf_level"), 0)}))
+        "n": grid.count(m + 1, 0), "conf": ctx.pct(ci.get("conf_level"), 0)}))
     # a curve or share of an outcome with a hidden count would reveal that count
     hidden = {k for i, k in enumerate(outcomes) if grid.hidden(i, 0)}
     curve = ci.get("curve") or {}
-    if grid.hidden(4, 0) or n < ctx.threshold:
+    if grid.hidden(m + 1, 0) or n < ctx.threshold:
         curve = {}
     elif hidden:
         blocks.append(ctx.para(ctx.t("De figuur van de cumulatieve incidentie wordt niet "
@@ -151,10 +155,13 @@ def results_incidence(ctx: Context) -> list[Block]:
         chart = charts.incidence_chart(shown, locale=ctx.lang, translate=ctx.t,
                                        alt=ctx.t("Cumulatieve incidentie van de "
                                                   "afsluituitkomsten"),
-                                       chart_id="fig-incidentie")
+                                       chart_id="fig-incidentie",
+                                       outcomes=charts.FOUR_OUTCOMES if four else None)
         blocks.append(ctx.figure(
-            "incidentie", ctx.t("Cumulatieve incidentie van de drie uitkomsten van "
-                                 "afsluiting (Aalen–Johansen, gestapeld)"), chart,
+            "incidentie", ctx.t("Cumulatieve incidentie van de vier uitkomsten van "
+                                 "afsluiting (Aalen–Johansen, gestapeld)") if four else
+            ctx.t("Cumulatieve incidentie van de drie uitkomsten van "
+                  "afsluiting (Aalen–Johansen, gestapeld)"), chart,
             n=ctx.n_line(n, N_("n = %(n)s trajecten"), fact="counts.active")))
     rows = []
     for i, day in enumerate(ci.get("days") or []):
@@ -169,7 +176,7 @@ def results_incidence(ctx: Context) -> list[Block]:
             cells.append(HIDDEN if key in hidden else ctx.pct_ci(value, bounds))
         rows.append([ctx.t("%(d)s dagen") % {"d": ctx.num(day)}, *cells])
     conf = ctx.pct(ci.get("conf_level"), 0)
-    if rows and grid.cell(4, 0).published and n >= ctx.threshold:
+    if rows and grid.cell(m + 1, 0).published and n >= ctx.threshold:
         blocks.append(ctx.table(
             "incidentie-tabel", ctx.t("Cumulatieve incidentie per uitkomst na 90 tot 730 "
                                        "dagen"),
@@ -183,7 +190,7 @@ def results_incidence(ctx: Context) -> list[Block]:
     labels = [ctx.t(OUTCOME_LABELS[k]) for k in outcomes] + [
         ctx.t("Nog open op de peildatum")]
     rows = [[label, grid.count(i, 0), grid.share(i, 0)] for i, label in enumerate(labels)]
-    rows.append([ctx.t("Totaal"), grid.count(4, 0), grid.share(4, 0)])
+    rows.append([ctx.t("Totaal"), grid.count(m + 1, 0), grid.share(m + 1, 0)])
     blocks.append(ctx.table(
         "uitkomsten", ctx.t("Trajecten naar uitkomst op de peildatum"),
         [ctx.t("Uitkomst"), ctx.t("Aantal"), ctx.t("Aandeel")], rows, grids=[grid],
