@@ -19,7 +19,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-GX_WORKERS = 2  # the machine's two cores
+#: The machine's two cores. PWB_GX_WORKERS=0 runs GX in the main process only (the
+#: benchmarks compare both; 1 keeps one worker for every frame).
+GX_WORKERS = int(os.environ.get("PWB_GX_WORKERS", "2"))
 LARGE_DELIVERY_BYTES = 15_000_000  # about 100,000 rows of CSV (validation.PARALLEL_FROM_ROWS)
 
 
@@ -107,6 +109,7 @@ def start_gx_workers(count: int = 1) -> None:
     for a large one); `validate` starts them itself for a large frame.
     """
     with LOCK:
+        _exiting[:] = [p for p in _exiting if p.poll() is None]
         for gone in [w for w in workers if w.process.poll() is not None]:
             gone.close()
             workers.remove(gone)
@@ -114,22 +117,18 @@ def start_gx_workers(count: int = 1) -> None:
             workers.append(Worker())
 
 
+_exiting: list[Any] = []  # stopped workers not yet reaped (GX's own exit takes ~1 s)
+
+
 def stop_gx_workers() -> None:
-    """End the workers (a closed stdin ends a worker's loop) and wait for them."""
+    """End the workers: a closed stdin ends a worker's loop. Not waited for (GX's exit
+    handlers take a second); reaped at the next start or stop."""
     with LOCK:
         for worker in workers:
-            try:
-                assert worker.process.stdin is not None
-                worker.process.stdin.close()
-            except OSError:  # a dead worker's pipe
-                pass
-        for worker in workers:
-            try:
-                worker.process.wait(timeout=30)
-            except Exception:  # noqa: BLE001 (never hold up the run for a worker)
-                worker.process.kill()
             worker.close()
+            _exiting.append(worker.process)
         workers.clear()
+        _exiting[:] = [p for p in _exiting if p.poll() is None]
 
 
 def start_gx_workers_for(folder: Path) -> None:
