@@ -148,8 +148,6 @@ def test_the_workbook_is_byte_identical_for_the_same_input(tmp_path: Path) -> No
 
 
 @NEEDS_SOFFICE
-@pytest.mark.xfail(strict=True, reason="workbook_sheets (pipeline/report) still gives display "
-                   "text; issue 13 item 6 moves it to typed cells (int, float, Share)")
 def test_a_real_runs_workbook_holds_numbers_as_numbers(tmp_path: Path) -> None:
     """tabellen.xlsx of a real run: no published number is text, hidden cells are."""
     root = convert(year_outputs() / "tabellen.xlsx", tmp_path)

@@ -186,8 +186,11 @@ def table_cells(rows: Sequence[Sequence[str | TableCell]], numeric: Sequence[boo
         for j, item in enumerate(row):
             if isinstance(item, TableCell):
                 cells.append(item)
-            elif j == 0 or not numeric[j]:
-                cells.append(cell_from_text(item, label=True) if j == 0
+            elif j == 0:
+                cells.append(cell_from_text(item, label=True))
+            elif not numeric[j]:  # a text column: only a plain number in it is a number
+                cell = cell_from_text(item, lang=lang, threshold=threshold)
+                cells.append(cell if cell.kind in ("count", "estimate", "share")
                              else TableCell(item, item, "text"))
             else:
                 cells.append(cell_from_text(item, lang=lang, threshold=threshold))
