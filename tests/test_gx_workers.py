@@ -52,7 +52,7 @@ def test_one_worker_gives_the_in_process_verdict(ingested, in_process) -> None:
     assert validated.counts_per_rule()["dubbel_dossier"] == 2
     assert sum(r.broken > 0 for r in in_process.rules) > 25
     assert gx_workers.workers == []  # stopped once GX is done: memory back to the run
-    assert set(_leftover_frames()) == before  # the frame's temporary file is removed
+    assert set(_leftover_frames()) <= before  # the frame's temporary file is removed
 
 
 def test_two_workers_share_the_suite(ingested, in_process, monkeypatch) -> None:
