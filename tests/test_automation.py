@@ -174,7 +174,9 @@ def test_sensor_request_materialises_the_year_with_launchpad_settings(launched) 
     assert set(settings["cutoff_rules"]) == {"peildatum", "afsluiting_na_peildatum",
                                              "start_na_peildatum"}
     report = (root / "out" / "2012" / "rapport.html").read_text(encoding="utf-8")
-    assert "Norm of parameter: clienten_per_vte" in report
+    # the settings table names the norm in Dutch, not by its raw key (issue 13)
+    assert "Norm: cliënten per VTE per jaar (omzendbrief, punt 2)" in report
+    assert "clienten_per_vte" not in report
     assert "Drempel voor kleine aantallen" in report
     # a changed norm changes the titles and sentences, not only the numbers
     assert "De norm van 30 cliënten per VTE" in report and "norm van 27" not in report
