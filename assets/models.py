@@ -150,7 +150,8 @@ def outcome_models_(context: AssetExecutionContext, trajectories: pl.DataFrame,
 def regional_comparison(context: AssetExecutionContext, trajectories: pl.DataFrame,
                         evaluation: EvaluationSettings) -> Output[dict]:
     result = regional.regional_comparison(trajectories, evaluation.models())
-    signals = [f"{outcome}:{row['caw']}:{row['signal']}" for outcome, block in result.items()
+    signals = [f"{outcome}:{row['caw']}:{row['signal']}"
+               for outcome, block in regional.by_outcome(result).items()
                for row in block["per_caw"] if row["signal"]]
     return Output(result, metadata={"signalen": MetadataValue.json(signals)})
 

@@ -36,6 +36,9 @@ rows, as the Poisson variance E would make them far too wide (see
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -44,22 +47,32 @@ from pipeline.numbers import num
 from pipeline.stats.funnel import bernoulli_limits, poisson_limits, signal
 from pipeline.stats.logistic import fitted_probabilities, logistic
 
-#: results.json ``regional_comparison``: one entry per outcome, in this order
+#: the outcomes of results.json ``regional_comparison``, in this order
 REGIONAL_OUTCOMES = ("uithuisgezet", "vermeden")
 LIMITS = {"poisson": "exact Poisson, interpolated (Spiegelhalter 2005)",
           "bernoulli": "normal, binary null variance sum p(1-p) (Spiegelhalter 2005)"}
 
 
 def regional_comparison(traj: pl.DataFrame, settings: ModelSettings | None = None) -> dict:
-    """``regional_comparison``: {outcome: {outcome, n, ..., per_caw: [...]}} for both outcomes."""
+    """results.json ``regional_comparison``: the eviction comparison with the issue's keys
+    ({outcome: "uithuisgezet", per_caw, ...}) and, beside them under ``vermeden``, the
+    same comparison for avoided evictions. :func:`by_outcome` reads both back."""
     settings = settings or ModelSettings()
     closures = traj.filter(pl.col("closed_in_year").fill_null(False)).with_columns(
         (pl.col("closure_outcome") == "uithuisgezet").cast(pl.Int8).alias("_evicted"))
-    return {
-        "uithuisgezet": compare_regions(closures, "_evicted", "uithuisgezet", settings),
-        "vermeden": compare_regions(eviction_sample(traj), "eviction_avoided", "vermeden",
-                                    settings, limits="bernoulli"),
-    }
+    evicted = compare_regions(closures, "_evicted", "uithuisgezet", settings)
+    avoided = compare_regions(eviction_sample(traj), "eviction_avoided", "vermeden", settings,
+                              limits="bernoulli")
+    return {**evicted, "vermeden": avoided}
+
+
+def by_outcome(block: Mapping[str, Any]) -> dict[str, dict]:
+    """{outcome: comparison} of a ``regional_comparison`` block ({} for an empty one)."""
+    if not block:
+        return {}
+    evicted = {k: v for k, v in block.items() if k != "vermeden"}
+    return {evicted["outcome"]: evicted,
+            **({"vermeden": dict(block["vermeden"])} if "vermeden" in block else {})}
 
 
 def compare_regions(sample: pl.DataFrame, column: str, outcome: str,

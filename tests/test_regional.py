@@ -14,7 +14,8 @@ import polars as pl
 import pytest
 
 from pipeline.models import ModelSettings
-from pipeline.regional import regional_comparison
+from pipeline.regional import by_outcome
+from pipeline.regional import regional_comparison as raw_comparison
 from pipeline.stats.funnel import poisson_limits
 
 SETTINGS = ModelSettings(logistic_covariates=("procedure_gestart", "gezinstype", "leeftijd"))
@@ -45,6 +46,17 @@ def closures(seed: int, per_region: int = 600, effect: float = np.log(3.0)) -> p
         "gezinstype": family, "leeftijd": age,
     }).with_columns(pl.when(pl.col("eviction_avoided") >= 0).then(pl.col("eviction_avoided"))
                     .cast(pl.Int8).alias("eviction_avoided"))
+
+
+def regional_comparison(*args, **kwargs) -> dict[str, dict]:
+    return by_outcome(raw_comparison(*args, **kwargs))
+
+
+def test_results_json_shape_is_the_issues_with_avoided_beside_it() -> None:
+    raw = raw_comparison(closures(seed=12, per_region=100), SETTINGS)
+    assert raw["outcome"] == "uithuisgezet" and len(raw["per_caw"]) == 10
+    assert raw["vermeden"]["outcome"] == "vermeden" and len(raw["vermeden"]["per_caw"]) == 10
+    assert "vermeden" not in by_outcome(raw)["uithuisgezet"] and by_outcome({}) == {}
 
 
 @pytest.fixture(scope="module")

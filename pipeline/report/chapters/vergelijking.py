@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.regional import by_outcome
 from pipeline.report.context import HIDDEN, Context
 from pipeline.report.labels import N_
 from pipeline.report.model import Block, Section
@@ -72,7 +73,7 @@ def comparison(ctx: Context, outcome: str, block: Any) -> list[Block]:
 
 def sections(ctx: Context) -> list[Section]:
     """The comparison sections of chapter 6; none when results.json has no block."""
-    rc = ctx.r.get("regional_comparison") or {}
+    rc = by_outcome(ctx.r.get("regional_comparison") or {})
     blocks: list[Block] = []
     for outcome in OUTCOMES:
         if rc.get(outcome):
