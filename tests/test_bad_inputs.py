@@ -22,11 +22,11 @@ import pytest
 from bad_inputs import CASES, MARK, Case, huge_csv, template, without_file, write_corpus
 from registration_files import RUN_DATE
 
-from pwb import cli
 from pipeline import ingest as ingest_module
 from pipeline.contract import SOURCE_FILE
 from pipeline.ingest import FileRejected, ingest, load_file
 from pipeline.validation import validate
+from pwb import cli
 
 TESTS = Path(__file__).resolve().parent
 
