@@ -56,8 +56,7 @@ class Builder(Context):
 
     def build(self) -> Report:
         chapters = [module.build(self) for module in CHAPTERS]
-        appendices = Chapter("bijlagen", self.t("Bijlagen"), bijlagen.appendix_sections(self),
-                             appendix=True)
+        appendices = Chapter("bijlagen", self.t("Bijlagen"), bijlagen.appendix_sections(self))
         # the conclusions cite tables by placeholder; numbering resolves them once
         keys = {b.key: numbering.placeholder(b.key)
                 for c in [*chapters, appendices] for b in c.blocks() if not isinstance(b, Text)}

@@ -141,7 +141,6 @@ class Chapter:
     title: str
     sections: tuple[Section, ...]
     intro: tuple[Block, ...] = ()
-    appendix: bool = False
     number: str = ""
     anchor: str = ""
 
