@@ -484,6 +484,12 @@ def test_besluit_is_at_most_seven_plain_sentences() -> None:
     assert not re.search(r"\w\[\w+\]|\(Intercept\)|_\w+\b|\bOR\b|odds", text), text
     assert "vermeden bij" in text and "%" in text and "(omzendbrief, punt 2)" in text
     assert "uitgezet dan de referentiecategorie (hazardratio" in text
+    # the duration against 2011: a mean (the period RMST) against the study's mean, never
+    # the median of the pooled history (issue 12)
+    period = golden.inputs()["results"]["duration"]
+    assert "mediane duur" not in text.lower()
+    assert f"gemiddeld {fmt.integer(period['rmst_days'])} dagen" in text, text
+    assert "periodeanalyse" in text and "274 dagen (9 maanden)" in text
     # the coefficients, term by term, moved to Bijlage A
     appendix = report.appendices.sections[0]
     lists = [b for b in appendix.blocks if isinstance(b, content.Text) and b.name == "lijst"]

@@ -26,19 +26,19 @@ def key_figures(ctx: Context) -> list[tuple[str, str]]:
     as in its table), so a key figure is hidden whenever its table hides it."""
     counts = ctx.r.get("counts", {})
     overall = _get(ctx.r, "indicators", "overall", default={})
-    tc = ctx.r.get("time_to_closure", {})
+    period = ctx.r.get("duration") or {}
     need = _get(ctx.r, "need_supply", "overall", default={})
     avoided = ctx.ck.table("vermeden")
     rate = avoided["rate"].text(ctx.pct) if avoided else fmt.MISSING
-    median = (ctx.t("%(d)s dagen") % {"d": ctx.num(tc.get("median_days"))}
-              if ctx.enough("counts.active", tc.get("n")) else HIDDEN)
+    median = (ctx.t("%(d)s dagen") % {"d": ctx.num(period.get("median_days"))}
+              if ctx.enough("counts.active", period.get("n")) else HIDDEN)
     active = ctx.active_grid().cell(len(ctx.per_caw()), 0)
     clients = active.text(lambda _: ctx.dec(overall.get("clients_per_fte")))
     return [
         (ctx.t("Actieve trajecten"), ctx.count("counts.active", counts.get("active"))),
         (ctx.t("Afgesloten trajecten"), ctx.count("counts.closed", counts.get("closed"))),
         (ctx.t("Uithuiszetting vermeden"), rate),
-        (ctx.t("Mediane duur tot afsluiting"), median),
+        (ctx.t("Mediane duur tot afsluiting (periodeanalyse)"), median),
         (ctx.t("Cliënten per VTE (norm %(clients_norm)s)") % ctx.norm_words, clients),
         (ctx.t("Dekking van de nood aan VTE"), ctx.pct(need.get("coverage"), 0)),
     ]
@@ -62,8 +62,6 @@ def conclusions(ctx: Context, refs: Mapping[str, str]) -> list[dict[str, Any]]:
     r = ctx.r
     counts = r["counts"]
     overall = r["indicators"]["overall"]
-    norms = r["indicators"]["norms"]
-    tc = r["time_to_closure"]
     out: list[dict[str, Any]] = []
 
     def add(text: str, key: str) -> None:
@@ -133,27 +131,37 @@ def conclusions(ctx: Context, refs: Mapping[str, str]) -> list[dict[str, Any]]:
                   "omzendbrief (punt 3), dekt het aanwezige personeel %(coverage)s van de "
                   "nood: %(gap)s.") % {"coverage": ctx.pct(ns["coverage"], 0),
                                        "gap": vraag.gap_words(ctx)}, "nood")
-    # duration against the 2011 average
-    median = tc.get("median_days")
-    if median is not None and ctx.enough("counts.active", tc["n"]):
-        lo, hi = (tc.get("median_ci") or [None, None])[:2]
-        norm = norms.get("duration_days")
-        if norm is not None and hi is not None and hi < norm:
-            message = N_("De mediane duur tot afsluiting was %(median)s dagen (%(ci)s), korter "
-                         "dan de gemiddelde %(months_norm)s maanden die de evaluatie van 2011 "
-                         "mat (geciteerd in de omzendbrief, punt 3).")
-        elif norm is not None and lo is not None and lo > norm:
-            message = N_("De mediane duur tot afsluiting was %(median)s dagen (%(ci)s), langer "
-                         "dan de gemiddelde %(months_norm)s maanden die de evaluatie van 2011 "
-                         "mat (geciteerd in de omzendbrief, punt 3).")
+    # duration against the 2011 average: a mean (the RMST of the period analysis) against a
+    # mean, never the median; the restricted mean leaves out days after tau, so only a
+    # longer duration is a firm conclusion
+    d = r.get("duration")
+    if (d is not None and d.get("rmst_days") is not None
+            and ctx.enough("counts.active", d["n"])):
+        lo, hi = (d.get("rmst_ci") or [None, None])[:2]
+        study = d.get("study_mean_days")
+        if study is not None and lo is not None and lo > study:
+            message = N_("Een begeleiding die in %(year)s liep, duurde over de eerste "
+                         "%(tau)s dagen gemiddeld %(rmst)s dagen (%(ci)s; periodeanalyse), "
+                         "langer dan de gemiddelde %(study)s dagen (9 maanden) die de "
+                         "evaluatie van 2011 mat (geciteerd in de omzendbrief, punt 3).")
+        elif study is not None and hi is not None and hi < study:
+            message = N_("Een begeleiding die in %(year)s liep, duurde over de eerste "
+                         "%(tau)s dagen gemiddeld %(rmst)s dagen (%(ci)s; periodeanalyse), "
+                         "minder dan de gemiddelde %(study)s dagen (9 maanden) die de "
+                         "evaluatie van 2011 mat (geciteerd in de omzendbrief, punt 3); "
+                         "dagen na dag %(tau)s tellen niet mee, zodat de volle gemiddelde "
+                         "duur iets hoger kan liggen.")
         else:
-            message = N_("De mediane duur tot afsluiting was %(median)s dagen (%(ci)s); dat "
-                         "verschilt niet duidelijk van de gemiddelde %(months_norm)s maanden "
-                         "die de evaluatie van 2011 mat (geciteerd in de omzendbrief, punt 3).")
+            message = N_("Een begeleiding die in %(year)s liep, duurde over de eerste "
+                         "%(tau)s dagen gemiddeld %(rmst)s dagen (%(ci)s; periodeanalyse); "
+                         "dat verschilt niet duidelijk van de gemiddelde %(study)s dagen "
+                         "(9 maanden) die de evaluatie van 2011 mat (geciteerd in de "
+                         "omzendbrief, punt 3).")
         add(ctx.t(message) % {
-            **ctx.norm_words, "median": ctx.num(median),
-            "ci": ctx.ci(median, [lo, hi], 0).partition(" ")[2].strip("()") or fmt.MISSING},
-            "km")
+            "year": ctx.year, "tau": ctx.num(d["tau_days"]), "rmst": ctx.num(d["rmst_days"]),
+            "study": ctx.num(study),
+            "ci": ctx.ci(d["rmst_days"], [lo, hi], 0).partition(" ")[2].strip("()")
+            or fmt.MISSING}, "duur-periode")
     return out[:7]
 
 
