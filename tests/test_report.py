@@ -762,3 +762,12 @@ def test_report_opens_offline_in_chromium_without_errors(
              for box in re.findall(rb"/MediaBox\s*\[([^\]]*)\]", pdf)}
     assert boxes == {(0, 0, 595, 842)}  # A4 in points
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 10
+
+
+def test_no_median_is_compared_with_the_2011_mean() -> None:
+    """Issue 12: the 2011 study's 9 months is a mean; a median (below the mean for
+    right-skewed durations) set against it answers a false question. Per paragraph of the
+    golden rendering (which test_golden_report_text keeps equal to the report)."""
+    for paragraph in golden.GOLDEN.read_text(encoding="utf-8").splitlines():
+        if "median" in paragraph.lower():
+            assert not re.search(r"(korter|langer) dan de gemiddelde", paragraph), paragraph

@@ -31,7 +31,6 @@ def chapter_course(ctx: Context) -> list[Section]:
 
 def course_duration(ctx: Context) -> list[Block]:
     tc = ctx.r.get("time_to_closure", {})
-    norm_days = _get(ctx.r, "indicators", "norms", "duration_days")
     median, (lo, hi) = tc.get("median_days"), (tc.get("median_ci") or [None, None])
     if not ctx.enough("counts.active", tc.get("n")):
         return [ctx.para(ctx.t("Met minder dan %(t)s trajecten worden de duur tot "
@@ -40,24 +39,12 @@ def course_duration(ctx: Context) -> list[Block]:
     if median is None:
         verdict = ctx.t("De mediane duur is niet bereikt: minder dan de helft van de "
                          "trajecten werd afgesloten binnen de opvolging.")
-    elif norm_days is not None and hi is not None and hi < norm_days:
-        verdict = ctx.t("Dat is korter dan de gemiddelde duur van %(months_norm)s maanden "
-                         "(%(norm)s dagen) die de evaluatie van 2011 mat (geciteerd in de "
-                         "omzendbrief, punt 3); ook de bovengrens van het interval ligt "
-                         "eronder.") % {
-            **ctx.norm_words, "norm": ctx.num(norm_days)}
-    elif norm_days is not None and lo is not None and lo > norm_days:
-        verdict = ctx.t("Dat is langer dan de gemiddelde duur van %(months_norm)s maanden "
-                         "(%(norm)s dagen) die de evaluatie van 2011 mat (geciteerd in de "
-                         "omzendbrief, punt 3); ook de ondergrens van het interval ligt "
-                         "erboven.") % {
-            **ctx.norm_words, "norm": ctx.num(norm_days)}
-    else:
-        verdict = ctx.t("Het interval omvat de gemiddelde duur van %(months_norm)s maanden "
-                         "(%(norm)s dagen) die de evaluatie van 2011 mat (geciteerd in de "
-                         "omzendbrief, punt 3): de gegevens tonen geen duidelijk "
-                         "verschil.") % {
-            **ctx.norm_words, "norm": ctx.num(norm_days)}
+    else:  # a median is not a mean: the comparison with 2011 is the period RMST's (issue 12)
+        verdict = ctx.t("Deze mediaan telt alle trajecten vanaf hun start, ook die uit vorige "
+                         "jaren, en is geen gemiddelde: de vergelijking met de gemiddelde duur "
+                         "van %(months_norm)s maanden die de evaluatie van 2011 mat (geciteerd "
+                         "in de omzendbrief, punt 3) staat bij de periodeanalyse van dit "
+                         "hoofdstuk, met het beperkt gemiddelde van dit jaar.") % ctx.norm_words
     curve = tc.get("curve") or {}
     blocks: list[Block] = [Text("verloop_duur", {
         "n": ctx.count("counts.active", tc.get("n")),
