@@ -429,7 +429,7 @@ def demo_text() -> str:
     # 20, 9 months and 26,66 are the 2011 study's averages per worker; 27 per FTE the norm
     ("waarmee de omzendbrief rekent", "lopende begeleidingen per hulpverlener"),
     ("per VTE (norm 20)", "per VTE (2011: 20 per hulpverlener)"),
-    ("Gem. duur (maanden; norm 9)", "Gem. duur (maanden; 2011: 9)"),
+    ("Gem. duur (maanden; norm 9)", "Beperkt gem. duur tot 2 jaar (maanden; 2011: gem. 9)"),
     ("De omzendbrief rekent er impliciet mee", "Die 27 cliënten per VTE is de enige getalsnorm"),
     # no formula of the circular: risk / 26,66 is our estimate
     ("de risicopercentages van de omzendbrief; gedeeld door 26,66", "geen formule"),

@@ -81,7 +81,7 @@ def regions_caseload(ctx: Context) -> list[Block]:
         rows.append([label, ctx.dec(row.get("mean_caseload")),
                      ctx.dec(row.get("mean_caseload_per_fte")), grid.count(i, 0),
                      HIDDEN if hidden else ctx.num(row.get("median_duration_days")),
-                     HIDDEN if hidden else ctx.dec(row.get("mean_duration_months"))])
+                     HIDDEN if hidden else ctx.dec(row.get("rmst_months"))])
         little.append([label, ctx.dec(row.get("little_caseload")),
                        HIDDEN if hidden else ctx.dec(row.get("little_predicted_caseload")),
                        HIDDEN if hidden else ctx.pct(
@@ -90,20 +90,24 @@ def regions_caseload(ctx: Context) -> list[Block]:
         Text("regio_caseload", {
             "caseload": ctx.dec(overall.get("mean_caseload_per_fte")),
             "norm": ctx.dec(norms.get("caseload_per_fte"), 0),
-            "months": ctx.dec(overall.get("mean_duration_months")),
+            "months": ctx.dec(overall.get("rmst_months")),
             "norm_months": ctx.dec(norms.get("duration_months"), 0)}),
         ctx.table("caseload", ctx.t("Gelijktijdige begeleidingen en duur per CAW-regio"),
                    [ctx.t("CAW-regio"), ctx.t("Gem. aantal open trajecten"),
                     ctx.t("per VTE (2011: %(caseload_norm)s per hulpverlener)") % ctx.norm_words,
                     ctx.t("Afgesloten in %(year)s") % {"year": ctx.year},
                     ctx.t("Mediane duur (dagen)"),
-                    ctx.t("Gem. duur (maanden; 2011: %(months_norm)s)") % ctx.norm_words],
+                    ctx.t("Beperkt gem. duur tot 2 jaar (maanden; 2011: gem. %(months_norm)s)")
+                    % ctx.norm_words],
                    rows, grids=[grid], total_rows=1,
                    n=ctx.n_line(overall.get("active"), N_("n = %(n)s actieve trajecten"),
                                  fact="counts.active"),
-                   notes=[ctx.t("Duur van de in het jaar afgesloten trajecten; niet "
-                                 "gepubliceerd bij minder dan %(t)s afsluitingen.") % {
-                                     "t": ctx.threshold}]),
+                   notes=[ctx.t("Duur: periodeanalyse van het jaar (elk traject dat in het "
+                                 "jaar liep, vanaf 1 januari of zijn start, tot de afsluiting "
+                                 "of de peildatum): mediaan en beperkt gemiddelde over de "
+                                 "eerste 730 dagen (RMST), dat het volle gemiddelde alleen kan "
+                                 "onderschatten; niet gepubliceerd bij minder dan %(t)s "
+                                 "afsluitingen.") % {"t": ctx.threshold}]),
         ctx.table("little", ctx.t("Wet van Little: gemiddeld aantal open trajecten "
                                     "tegenover doorstroom maal duur"),
                    [ctx.t("CAW-regio"), ctx.t("L: gem. aantal open trajecten"),
