@@ -15,7 +15,7 @@ import re
 import pytest
 
 from pipeline.report import content, disclosure
-from pipeline.report.disclosure import Problem, reconstruct
+from pipeline.report.reconstruction import Problem, reconstruct
 from tests.report import golden
 
 T = 5
