@@ -184,9 +184,15 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from pipeline.synthetic import generate
     from pipeline.synthetic.options import config_from_options
 
+    config = config_from_options(args)
+    window = config.registration_window
+    if window is not None and min(args.years) < window.year:
+        raise RuntimeError(f"het registratievenster begint op {window.isoformat()}, dus "
+                           f"{min(args.years)} ligt ervoor. Wat nu: kies jaren vanaf "
+                           f"{window.year}, of een vroeger venster met --window-start.")
     with console.status("Synthetische registraties maken…"):
         summary = generate(args.out, args.years, args.seed, n_per_year=args.n_per_year,
-                           dirty=args.dirty, config=config_from_options(args))
+                           dirty=args.dirty, config=config)
     console.print(f"{sum(summary.rows.values())} rijen in {len(summary.files)} bestanden "
                   f"in {args.out / 'registraties'}; waarheid: {summary.truth_path}")
     return 0

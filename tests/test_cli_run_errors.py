@@ -232,3 +232,12 @@ def test_year_without_active_trajectories_writes_no_report(ran):
     assert "starten er 5 na de peildatum 2009-12-31" in line
     assert "Er is geen rapport voor 2009 geschreven" in line
     assert not (root / "out" / "2009").exists()
+
+
+def test_synth_before_the_registration_window_is_refused_in_dutch(tmp_path, capsys):
+    code = cli.main(["synth", "--out", str(tmp_path / "synth"), "--years", "2010",
+                     "--seed", "1"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "registratievenster begint op 2011-01-01" in err and "--window-start" in err
+    assert not (tmp_path / "synth").exists()
