@@ -66,6 +66,8 @@ def inbox_sensor(context: SensorEvaluationContext, settings: PwbSettings):
                       last_year=last)
     for rejection in scan.rejected:
         context.log.warning(f"Geweigerd: {rejection.message}")
+    if scan.skipped:
+        context.log.info(f"Overgeslagen, geen registratiebestand: {', '.join(scan.skipped)}")
     cursor = json.dumps(scan.seen, sort_keys=True)
     if not scan.years:
         reason = ("geen nieuwe of gewijzigde bestanden" if not scan.changed and not scan.removed

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.ingest import FileRejected, load_file, parse, registration_files
+from pipeline.delivery import scan_delivery
+from pipeline.ingest import FileRejected, load_file, parse
 from pipeline.years import years_touched
 
 Seen = Mapping[str, Mapping[str, object]]
@@ -46,13 +47,17 @@ class InboxScan:
     removed: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)  # reporting years to (re)run
     rejected: list[Rejection] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # not a registration type: not read
     seen: dict[str, dict[str, object]] = field(default_factory=dict)  # the new cursor
 
 
 def scan_inbox(folder: Path, seen: Seen, *, first_year: int, last_year: int) -> InboxScan:
     """Compare the inbox with `seen`; read only the files whose content changed."""
     scan = InboxScan()
-    present = registration_files(folder) if folder.is_dir() else []
+    # Only registration types (CSV, XLSX, Parquet) are read: a README or truth.json in the
+    # inbox is skipped by name, as `pwb run` does, and never counted as a rejected file.
+    delivery = scan_delivery(folder)
+    present, scan.skipped = list(delivery.files), list(delivery.skipped)
     years: set[int] = set()
     for path in present:
         digest = file_digest(path)

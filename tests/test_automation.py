@@ -107,6 +107,13 @@ def test_sensor_requests_years_once_and_reports_rejections(tmp_path: Path) -> No
     assert not rejected.run_requests
     assert "wh.csv (persoonsgegevens)" in rejected.skip_reason.skip_message
     assert "jan.peeters" not in rejected.skip_reason.skip_message
+    # a file of another type (a README, the generator's truth.json) is skipped, not rejected
+    (inbox / "truth.json").write_text("{}\n", encoding="utf-8")
+    with build_sensor_context(instance=instance, cursor=rejected.cursor,
+                              resources={"settings": settings}) as context:
+        other = inbox_sensor(context)
+    assert not other.run_requests and "geweigerd" not in other.skip_reason.skip_message
+    assert "truth.json" not in json.loads(other.cursor)
 
 
 def test_schedule_runs_the_previous_year_on_1_february() -> None:
