@@ -7,6 +7,9 @@ module numbers everything in reading order (chapters 1..n, appendices A, B, ...;
 and figures per chapter or appendix) and replaces every placeholder in the notes, footers
 and prose data. A placeholder whose key does not exist fails here, not as a wrong number
 in print.
+
+Prose (``Markup`` built by ``prose.markup``) may also write ``{link:key}``: the label as a
+link to the block's anchor; in plain text it is the label alone.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from markupsafe import Markup, escape
 
 from pipeline.report.model import Block, Chapter, Figure, Section, Table, Text
 
@@ -25,6 +30,7 @@ def N_(text: str) -> str:
 
 
 REF = re.compile(r"\{ref:([\w:.-]+)\}")
+LINK = re.compile(r"\{(ref|link):([\w:.-]+)\}")
 TABLE = N_("Tabel %(n)s")
 FIGURE = N_("Figuur %(n)s")
 
@@ -86,8 +92,8 @@ def number(chapters: Sequence[Chapter], appendices: Chapter, translate: Callable
         anchors[f"bijlage:{section.key}"] = f"bijlage-{letter.lower()}"
     appendix = dataclasses.replace(appendices, sections=tuple(sections), number="",
                                    anchor="bijlagen")
-    resolved = [_resolve_chapter(c, refs) for c in numbered]
-    return resolved, _resolve_chapter(appendix, refs), refs, anchors
+    resolved = [_resolve_chapter(c, refs, anchors) for c in numbered]
+    return resolved, _resolve_chapter(appendix, refs, anchors), refs, anchors
 
 
 def resolve(text: str, refs: Mapping[str, str]) -> str:
@@ -100,31 +106,53 @@ def resolve(text: str, refs: Mapping[str, str]) -> str:
     return REF.sub(label, text)
 
 
-def _resolve_any(value: Any, refs: Mapping[str, str]) -> Any:
-    if isinstance(value, str):
-        return resolve(value, refs) if "{ref:" in value else value
+def _known(key: str, refs: Mapping[str, str]) -> str:
+    if key not in refs:
+        raise UnknownReference(f"verwijzing naar iets dat niet in het rapport staat: {key}")
+    return refs[key]
+
+
+def resolve_markup(text: Markup, refs: Mapping[str, str], anchors: Mapping[str, str]
+                   ) -> Markup:
+    """Prose with ``{ref:key}`` (the label) and ``{link:key}`` (the label linked to its
+    anchor) resolved; the label is escaped, the result stays trusted markup."""
+    def label(match: re.Match[str]) -> str:
+        text = escape(_known(match[2], refs))
+        if match[1] == "ref":
+            return text
+        return Markup('<a href="#%s">%s</a>') % (anchors[match[2]], text)
+    return Markup(LINK.sub(label, text))
+
+
+def _resolve_any(value: Any, refs: Mapping[str, str], anchors: Mapping[str, str]) -> Any:
+    if isinstance(value, Markup):
+        return resolve_markup(value, refs, anchors) if "{" in value else value
+    if isinstance(value, str):  # plain text: a link is its label alone
+        return LINK.sub(lambda m: _known(m[2], refs), value) if "{" in value else value
     if isinstance(value, list):
-        return [_resolve_any(v, refs) for v in value]
+        return [_resolve_any(v, refs, anchors) for v in value]
     if isinstance(value, tuple):
-        return tuple(_resolve_any(v, refs) for v in value)
+        return tuple(_resolve_any(v, refs, anchors) for v in value)
     if isinstance(value, dict):
-        return {k: _resolve_any(v, refs) for k, v in value.items()}
+        return {k: _resolve_any(v, refs, anchors) for k, v in value.items()}
     return value
 
 
-def _resolve_block(block: Block, refs: Mapping[str, str]) -> Block:
+def _resolve_block(block: Block, refs: Mapping[str, str], anchors: Mapping[str, str]
+                   ) -> Block:
     if isinstance(block, Text):
-        return dataclasses.replace(block, data=_resolve_any(block.data, refs))
+        return dataclasses.replace(block, data=_resolve_any(block.data, refs, anchors))
     assert isinstance(block, Table | Figure)
     return dataclasses.replace(block, notes=tuple(resolve(n, refs) for n in block.notes),
                                n=resolve(block.n, refs), title=resolve(block.title, refs))
 
 
-def _resolve_chapter(chapter: Chapter, refs: Mapping[str, str]) -> Chapter:
+def _resolve_chapter(chapter: Chapter, refs: Mapping[str, str],
+                     anchors: Mapping[str, str]) -> Chapter:
     return dataclasses.replace(
-        chapter, intro=tuple(_resolve_block(b, refs) for b in chapter.intro),
+        chapter, intro=tuple(_resolve_block(b, refs, anchors) for b in chapter.intro),
         sections=tuple(dataclasses.replace(
-            s, blocks=tuple(_resolve_block(b, refs) for b in s.blocks))
+            s, blocks=tuple(_resolve_block(b, refs, anchors) for b in s.blocks))
             for s in chapter.sections))
 
 
