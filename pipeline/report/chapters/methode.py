@@ -1,24 +1,25 @@
 """Chapter 2, Gegevens en methode: sources, format, validation, definitions, statistics,
-software."""
+software. The chapter's whole text is here and, for the statistical methods and the run's
+settings, in ``methode_statistiek`` (prose.py: messages are trusted markup, values
+escaped)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from pipeline.report import formatting as fmt
+from pipeline.report.chapters.methode_statistiek import methods_statistics
 from pipeline.report.context import (
     Context,
-    _decimals,
     _get,
 )
-from pipeline.report.labels import N_, NORM_LABELS
-from pipeline.report.model import Block, Chapter, Section, Text
+from pipeline.report.labels import N_
+from pipeline.report.model import Block, Chapter, Section
+from pipeline.report.prose import definitions, link, markup, paragraph
 
 
 def chapter_methods(ctx: Context) -> list[Section]:
     return [
         Section("bronnen", ctx.t("Bronnen"), methods_sources(ctx)),
-        Section("formaat", ctx.t("Het registratieformaat"), [Text("methode_formaat")]),
+        Section("formaat", ctx.t("Het registratieformaat"), methods_format(ctx)),
         Section("validatie", ctx.t("Validatie en boekhouding van de rijen"),
                 methods_validation(ctx)),
         Section("definities", ctx.t("Definities"), methods_definitions(ctx)),
@@ -54,9 +55,44 @@ def methods_sources(ctx: Context) -> list[Block]:
         numeric=[False, False, False],
         n=ctx.n_line(len(rows), N_("n = %(n)s bestanden")),
         source=N_("Bron: referentiegegevens van pwb."))
-    return [Text("methode_bronnen", {"synthetic": bool(data.get("synthetic")),
-                                     "illustrative": bool(data.get("illustrative_reference"))}),
-            regions, reference]
+    blocks: list[Block] = [paragraph(markup(ctx.t(
+        'De analyse steunt op twee bronnen. De eerste is de registratie van de trajecten '
+        'preventieve woonbegeleiding: elk CAW levert per traject één rij aan volgens het '
+        'registratieformaat, als CSV-, Excel- of Parquet-bestand. De tweede zijn '
+        "referentiegegevens: de CAW-regio's (%(regions)s), de sociale verhuurders met hun "
+        'woningen en samenwerkingsovereenkomsten, het personeel per regio en jaar, en de '
+        'extra VTE en de norm van de omzendbrief met de gemiddelden van 2011 die ze citeert '
+        '(%(sources)s).'), regions=link("regios"), sources=link("referentie")))]
+    if data.get("synthetic"):
+        blocks.append(paragraph(markup("<strong>%(note)s</strong> %(text)s",
+                                       note=markup(ctx.t("Let op:")), text=markup(ctx.t(
+            'de registraties van deze run zijn synthetisch, aangemaakt met een gekend '
+            'statistisch model. Ze dienen om het rapport te tonen en te testen, niet om '
+            'conclusies te trekken.')))))
+    if data.get("illustrative_reference"):
+        blocks.append(paragraph(markup(ctx.t(
+            'De meegeleverde verhuurders- en personeelsgegevens zijn illustratief: ze hebben de '
+            'vorm van de echte gegevens, niet hun inhoud. Elke tabel die erop steunt, zegt dat '
+            'in een noot.'))))
+    return [*blocks, regions, reference]
+
+
+def methods_format(ctx: Context) -> list[Block]:
+    return [
+        paragraph(markup(ctx.t(
+            'Het registratieformaat legt per kolom vast of ze verplicht is, welk type ze heeft '
+            'en welke codes of grenzen gelden. Verplicht zijn onder meer de CAW-regio, het type '
+            'verhuurder, de datum van aanmelding en van de start, de aanmelder, de drie '
+            'probleemgebieden, de gestarte procedure, het gezinstype, de leeftijd en de '
+            'inkomensbron. Bij een afgesloten traject zijn ook de reden van afsluiting, de '
+            'handelingsdoelen en de vraag of de uithuiszetting vermeden werd verplicht.'))),
+        paragraph(markup(ctx.t(
+            'Dossier-, cliënt- en begeleidercodes worden bij het inlezen gepseudonimiseerd met '
+            'een geheime sleutel. Bestanden met persoonsgegevens (namen, adressen, '
+            'rijksregisternummers, e-mailadressen, telefoonnummers of rekeningnummers) worden '
+            'als geheel geweigerd; zo komt geen identiteit in de gegevens of in dit rapport '
+            'terecht.'))),
+    ]
 
 
 def methods_validation(ctx: Context) -> list[Block]:
@@ -73,15 +109,37 @@ def methods_validation(ctx: Context) -> list[Block]:
             [ctx.t("Rijen in quarantaine"), accounting.count(1, 0), accounting.share(1, 0)],
             [ctx.t("Rijen in"), accounting.count(2, 0), accounting.share(2, 0)]]
     rejected = [f for f in files if f.get("geweigerd")]
+    rules = validation.get("rules_broken") or {}
     blocks: list[Block] = [
-        Text("methode_validatie", {
-            "rows_in": accounting.count(2, 0), "valid": accounting.count(0, 0),
-            "quarantined": accounting.count(1, 0), "files": ctx.num(len(files)),
-            "rejected": ctx.num(len(rejected)),
-            "unknown_landlord": ctx.count("validation.unknown_landlord", _get(
+        paragraph(markup(ctx.t(
+            'Elke rij wordt gecontroleerd tegen de regels van het formaat, met een Great '
+            'Expectations-suite en een gelijkwaardige controle in polars die elkaar bewaken. Een '
+            'rij die een regel breekt, gaat in quarantaine met de naam van de regel; een bestand '
+            'dat niet te lezen is, een verplichte kolom mist of persoonsgegevens bevat, wordt '
+            'als geheel geweigerd. Niets gaat verloren: het aantal rijen in is altijd het aantal '
+            'geldige rijen plus het aantal rijen in quarantaine.'))),
+        paragraph(
+            markup(ctx.t(
+                'Voor %(year)s werden %(files)s bestanden aangeleverd, waarvan %(rejected)s '
+                'geweigerd. Van de %(rows)s rijen in de aanvaarde bestanden waren er %(valid)s '
+                'geldig en %(quarantined)s in quarantaine (%(table)s).'),
+                year=ctx.year, files=ctx.num(len(files)), rejected=ctx.num(len(rejected)),
+                rows=accounting.count(2, 0), valid=accounting.count(0, 0),
+                quarantined=accounting.count(1, 0), table=link("boekhouding")),
+            ctx.p is not None and markup(ctx.t('%(table)s geeft die boekhouding per '
+                                               'CAW-regio.'), table=link("validatie_regio")),
+            bool(rules) and markup(ctx.t('%(table)s telt de rijen in quarantaine per '
+                                         'gebroken regel.'), table=link("validatie_regels")),
+            markup(ctx.t("De rijen in quarantaine zelf staan niet in dit rapport; de CAW's "
+                         'krijgen ze terug met bestand, regelnummer en reden.'))),
+        paragraph(markup(ctx.t(
+            'Een verhuurders- of gemeentecode die de referentiegegevens (nog) niet kennen, is '
+            'geen fout maar een waarschuwing: %(landlord)s rijen hebben een onbekende '
+            'verhuurdercode en %(nis)s een onbekende NIS-code.'),
+            landlord=ctx.count("validation.unknown_landlord", _get(
                 validation, "unknown_to_reference", "verhuurder_id", default=0)),
-            "unknown_nis": ctx.count("validation.unknown_nis", _get(
-                validation, "unknown_to_reference", "gemeente_nis", default=0))}),
+            nis=ctx.count("validation.unknown_nis", _get(
+                validation, "unknown_to_reference", "gemeente_nis", default=0)))),
         ctx.table("boekhouding", ctx.t("Boekhouding van de aangeleverde rijen"),
                    [ctx.t("Rijen"), ctx.t("Aantal"), ctx.t("Aandeel")], rows,
                    grids=[accounting], total_rows=1,
@@ -114,7 +172,6 @@ def methods_validation(ctx: Context) -> list[Block]:
             notes=[ctx.t("Een rij in quarantaine telt bij de regio die ze vermeldt; een "
                           "ontbrekende of onbekende regiocode staat onder 'Onbekende of "
                           "ongeldige regio'.")]))
-    rules = validation.get("rules_broken") or {}
     if rules:
         names = list(rules)
         grid = ctx.grid("validatie_regels", names, [[rules[k] for k in names]],
@@ -162,7 +219,37 @@ def methods_definitions(ctx: Context) -> list[Block]:
     rows = [[label, grid.count(i, 0), grid.share(i, 0)] for i, label in enumerate(labels)]
     rows.append([ctx.t("Geldige rijen"), grid.count(4, 0), grid.share(4, 0)])
     active = grid.published["active"].text(ctx.num)
-    return [Text("methode_definities", {"active": active}),
+    return [paragraph(markup(ctx.t(
+                'Registratiejaar %(year)s loopt tot de peildatum %(cutoff)s. De opvolging wordt '
+                'op de peildatum afgekapt: een afsluiting na de peildatum telt als nog open, en '
+                'een traject dat na de peildatum start, valt buiten het jaar. Zo geeft een '
+                'latere herberekening van het jaar, met latere gegevens erbij, hetzelfde '
+                'resultaat.'), year=ctx.year,
+                cutoff=fmt.long_date(ctx.r["cutoff"], ctx.lang))),
+            definitions([(markup(ctx.t(term)), markup(ctx.t(text), **values)) for term, text,
+                         values in [
+                (N_('Actief in het jaar'),
+                 N_('Gestart uiterlijk op de peildatum en open op de peildatum of in het jaar '
+                    'afgesloten (%(n)s trajecten).'), {"n": active}),
+                (N_('Afgesloten in het jaar'), N_('De datum van afsluiting valt in het jaar.'),
+                 {}),
+                (N_('Duur tot afsluiting'),
+                 N_('Dagen van de start tot de afsluiting, of tot de peildatum voor een traject '
+                    'dat nog loopt (gecensureerd). Alle trajecten die uiterlijk op de peildatum '
+                    'startten, tellen mee, ook die van vorige jaren.'), {}),
+                (N_('Uitkomst van de afsluiting'),
+                 N_('Vermeden (uithuiszetting vermeden = ja), uithuisgezet (reden van '
+                    'afsluiting = uithuisgezet) of een andere afsluiting.'), {}),
+                (N_('Uithuiszetting vermeden'),
+                 N_("Onder de in het jaar afgesloten trajecten met ja of nee; 'onbekend' telt "
+                    "niet mee."), {}),
+                (N_('Cliënten per VTE'),
+                 N_('Actieve trajecten gedeeld door de VTE van de regio, gemiddeld over het '
+                    'jaar. Een huishouden met twee trajecten in het jaar telt twee keer.'), {}),
+                (N_('Caseload per VTE'),
+                 N_('Het gemiddeld aantal gelijktijdig open trajecten over het jaar (de som van '
+                    'de open dagen gedeeld door het aantal dagen), gedeeld door de VTE.'), {}),
+            ]]),
             ctx.table("status", ctx.t("Geldige trajecten naar hun stand op de peildatum"),
                        [ctx.t("Stand"), ctx.t("Aantal"), ctx.t("Aandeel")], rows,
                        grids=[grid], total_rows=1,
@@ -172,72 +259,15 @@ def methods_definitions(ctx: Context) -> list[Block]:
                                      "de peildatum.")])]
 
 
-def methods_statistics(ctx: Context) -> list[Block]:
-    ms = _get(ctx.r, "settings", "models", default={})
-    cox = ctx.r.get("cox", {})
-    ev = ctx.r.get("eviction_avoided", {})
-
-    def covariates(names: Sequence[str]) -> str:
-        return ", ".join(ctx.variable(n) for n in names) or fmt.MISSING
-
-    refs = ", ".join(f"{ctx.variable(k)}: {ctx.level(k, v)}"
-                     for k, v in (ms.get("references") or {}).items())
-    strata = ms.get("cox_strata") or []
-    rows = [
-        [ctx.t("Betrouwbaarheidsniveau"), ctx.pct(ms.get("conf_level"), 0)],
-        [ctx.t("Betrouwbaarheidsinterval Kaplan–Meier"),
-         ctx.t("%(type)s (zoals R survfit)") % {"type": ms.get("km_conf_type", "log")}],
-        [ctx.t("Gelijke tijden (ties) in het Cox-model"),
-         str(ms.get("ties", "efron")).capitalize()],
-        [ctx.t("Strata van het Cox-model"),
-         ", ".join(ctx.variable(s) for s in strata) or ctx.t("geen")],
-        [ctx.t("Toets op proportionele hazards"),
-         ctx.t("cox.zph-scoretoets, tijdtransformatie %(tf)s") % {
-             "tf": ms.get("ph_transform", "km")}],
-        [ctx.t("Kenmerken in het Cox-model"), covariates(ms.get("cox_covariates", []))],
-        [ctx.t("Kenmerken in het logistische model"),
-         covariates(ms.get("logistic_covariates", []))],
-        [ctx.t("Referentiecategorieën"), refs or fmt.MISSING],
-        [ctx.t("Clusters voor robuuste standaardfouten"),
-         ctx.variable(ms["cluster"]) if ms.get("cluster") else ctx.t("geen")],
-        [ctx.t("Leeftijdsklassen (ondergrenzen)"),
-         ", ".join(str(a) for a in [16, *ms.get("age_bands", [])])],
-        [ctx.t("Drempel voor kleine aantallen"), str(ctx.threshold)],
-        [ctx.t("Rundatum (regel: geen datum in de toekomst)"),
-         fmt.long_date(_get(ctx.r, "settings", "run_date"), ctx.lang)],
-    ]
-    norms = _get(ctx.r, "settings", "norms", default={})
-    rows += [[ctx.t(NORM_LABELS[name]) if name in NORM_LABELS else
-              ctx.t("Norm of parameter: %(name)s") % {"name": name},
-              ctx.dec(value, _decimals(value))] for name, value in norms.items()]
-    cutoff_rules = _get(ctx.r, "settings", "cutoff_rules", default={})
-    rows += [[ctx.t("Peildatum en afkapping: %(rule)s") % {
-                  "rule": ctx.t(rule.replace("_", " "))}, ctx.t(text)]
-             for rule, text in cutoff_rules.items()]
-    few = (ev.get("n_clusters") or 0) and ev.get("n_clusters") < 30
-    return [
-        Text("methode_statistiek", {
-            "conf": ctx.pct(ms.get("conf_level"), 0),
-            "km_type": ms.get("km_conf_type", "log"),
-            "ties": ms.get("ties", "efron"),
-            "stratified": bool(strata), "strata": ", ".join(
-                ctx.variable(s) for s in strata),
-            "clusters": ctx.num(ev.get("n_clusters")), "few_clusters": bool(few),
-            "cov_type": ev.get("cov_type") or fmt.MISSING,
-            "cluster": ctx.variable(ms["cluster"]) if ms.get("cluster") else "",
-            "ph_transform": ms.get("ph_transform", "km"),
-            "threshold": ctx.threshold, "cox_ties": cox.get("ties", ms.get("ties"))}),
-        ctx.table("instellingen", ctx.t("Instellingen van deze run"),
-                   [ctx.t("Instelling"), ctx.t("Waarde")], rows, numeric=[False, False],
-                   source=N_("Bron: instellingen van de run (results.json, settings).")),
-    ]
-
-
 def methods_software(ctx: Context) -> list[Block]:
     rows = [[name, version] for name, version in ctx.software.items()]
     if not rows:
         return [ctx.para(ctx.t("De softwareversies werden niet doorgegeven."))]
-    return [Text("methode_software"),
+    return [paragraph(markup(ctx.t(
+                'De berekeningen gebeuren met pwb, in Python. %(table)s geeft de versies van de '
+                'gebruikte pakketten. Met dezelfde invoer, instellingen en versies maakt pwb '
+                'hetzelfde rapport, op het tijdstip van aanmaak onderaan na.'),
+                table=link("software"))),
             ctx.table("software", ctx.t("Softwareversies van deze run"),
                        [ctx.t("Pakket"), ctx.t("Versie")], rows, numeric=[False, False],
                        source=N_("Bron: de Python-omgeving van deze run."))]
