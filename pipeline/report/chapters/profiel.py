@@ -1,4 +1,7 @@
-"""Chapter 3, Profiel van de doelgroep: the active trajectories by profile and region."""
+"""Chapter 3, Profiel van de doelgroep: the active trajectories by profile and region.
+
+The chapter's whole text is here (prose.py: messages are trusted markup, values
+escaped)."""
 
 from __future__ import annotations
 
@@ -10,16 +13,20 @@ from pipeline.report.context import (
     Counts,
 )
 from pipeline.report.labels import N_
-from pipeline.report.model import Block, Chapter, Section, Table, Text
+from pipeline.report.model import Block, Chapter, Section, Table
+from pipeline.report.prose import markup, paragraph
 
 
 def profile_intro(ctx: Context) -> list[Block]:
     if ctx.p is None:
         return [ctx.para(ctx.t("De profielgegevens werden niet doorgegeven aan het "
                                  "rapport."))]
-    return [Text("profiel_inleiding", {"n": ctx.count("counts.active",
-                                                       ctx.p["active"]["n"]),
-                                       "threshold": ctx.threshold})]
+    return [paragraph(markup(ctx.t(
+        'Dit hoofdstuk beschrijft de %(n)s trajecten die in %(year)s actief waren: per kenmerk '
+        "een figuur voor alle regio's samen en een tabel per CAW-regio. Een huishouden met twee "
+        "trajecten in het jaar telt twee keer. De categorie 'Onbekend' verschijnt als een "
+        'facultatief gegeven niet werd ingevuld.'),
+        n=ctx.count("counts.active", ctx.p["active"]["n"]), year=ctx.year))]
 
 
 def chapter_profile(ctx: Context) -> list[Section]:

@@ -1,4 +1,7 @@
-"""Chapter 4, Verloop van de begeleiding: duration, duration by profile, visits, referral."""
+"""Chapter 4, Verloop van de begeleiding: duration, duration by profile, visits, referral.
+
+The chapter's whole text is here and, for the period analysis against 2011, in ``duur``
+(prose.py: messages are trusted markup, values escaped)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from pipeline.report.context import (
 )
 from pipeline.report.disclosure import TOTAL
 from pipeline.report.labels import N_
-from pipeline.report.model import Block, Chapter, Section, Text
+from pipeline.report.model import Block, Chapter, Section
+from pipeline.report.prose import link, markup, paragraph, ref
 
 
 def chapter_course(ctx: Context) -> list[Section]:
@@ -46,12 +50,17 @@ def course_duration(ctx: Context) -> list[Block]:
                          "in de omzendbrief, punt 3) staat bij de periodeanalyse van dit "
                          "hoofdstuk, met het beperkt gemiddelde van dit jaar.") % ctx.norm_words
     curve = tc.get("curve") or {}
-    blocks: list[Block] = [Text("verloop_duur", {
-        "n": ctx.count("counts.active", tc.get("n")),
-        "events": ctx.count("counts.closed", tc.get("events")),
-        "median": ctx.num(median),
-        "ci": ctx.ci(median, [lo, hi], 0).partition(" ")[2].strip("()") or fmt.MISSING,
-        "conf": ctx.pct(tc.get("conf_level"), 0), "verdict": verdict})]
+    blocks: list[Block] = [paragraph(
+        markup(ctx.t(
+            'Van de %(n)s trajecten die uiterlijk op de peildatum startten, ook in vorige jaren, '
+            'werden er %(events)s vóór de peildatum afgesloten; de andere liepen nog en tellen '
+            'mee tot de peildatum.'), n=ctx.count("counts.active", tc.get("n")),
+            events=ctx.count("counts.closed", tc.get("events"))),
+        markup(ctx.t('De mediane duur tot afsluiting bedraagt %(median)s dagen (%(conf)s-BI '
+                     '%(ci)s).'), median=ctx.num(median),
+               conf=ctx.pct(tc.get("conf_level"), 0),
+               ci=ctx.ci(median, [lo, hi], 0).partition(" ")[2].strip("()") or fmt.MISSING),
+        verdict)]
     if curve.get("days"):
         shown = ctx.observed(curve, ["survival", "lower", "upper"])
         chart = charts.km_chart(shown, conf_level=tc.get("conf_level") or 0.95,
@@ -71,6 +80,10 @@ def course_duration(ctx: Context) -> list[Block]:
                 rows.append([ctx.t("%(m)s maanden (%(d)s dagen)") % {"m": months, "d": day},
                              ctx.pct_ci(s, [curve["lower"][i], curve["upper"][i]]),
                              ctx.pct(None if s is None else 1 - s)])
+        blocks.insert(1, paragraph(markup(ctx.t(  # under the first, above the figure
+            '%(figure)s toont het aandeel trajecten dat na een bepaalde tijd nog loopt; '
+            '%(table)s geeft enkele punten van die curve.'), figure=link("km"),
+            table=link("km-tabel") if rows else fmt.MISSING)))
         if rows:
             blocks.append(ctx.table(
                 "km-tabel", ctx.t("Aandeel nog in begeleiding en afgesloten na 3 tot 24 "
@@ -114,8 +127,19 @@ def course_by_profile(ctx: Context) -> list[Block]:
                          grid.count(i, 0), median, ctx.pval(p) if i == 0 else ""])
         if p is not None:
             (significant if p < ALPHA else not_significant).append(ctx.variable(variable))
-    blocks: list[Block] = [Text("verloop_profielen", {
-        "significant": significant, "not_significant": not_significant})]
+    blocks: list[Block] = [paragraph(
+        markup(ctx.t(
+            '%(table)s geeft de mediane duur per categorie van elk profielkenmerk en de '
+            'log-ranktoets op een verschil tussen de categorieën; de figuren daarna tonen de '
+            'curven.'), table=link("km-profiel") if rows else fmt.MISSING),
+        significant and markup(ctx.t('De duur verschilt significant (p &lt; 0,05) naar: '
+                                     '%(list)s.'), list=", ".join(significant)),
+        not_significant and markup(ctx.t('Geen significant verschil naar: %(list)s.'),
+                                   list=", ".join(not_significant)),
+        markup(ctx.t(
+            'Elke vergelijking bekijkt één kenmerk tegelijk. Kenmerken hangen onderling samen '
+            '(bijvoorbeeld inkomensbron en leeftijd); het Cox-model in hoofdstuk %(ch)s bekijkt '
+            'ze samen.'), ch=ref("hoofdstuk:resultaten")))]
     if rows:
         blocks.append(ctx.table(
             "km-profiel", ctx.t("Mediane duur tot afsluiting per profiel (Kaplan–Meier) en "
@@ -215,8 +239,12 @@ def course_visits(ctx: Context) -> list[Block]:
                      HIDDEN if hidden else ctx.dec(row.get("home_visits_per_trajectory")),
                      share,
                      HIDDEN if hidden else ctx.dec(row.get("contacts_per_trajectory"))])
-    blocks: list[Block] = [Text("verloop_huisbezoeken", {
-        "visits": rows[-1][2], "contacts": rows[-1][4], "share": rows[-1][3]})]
+    blocks: list[Block] = [paragraph(markup(ctx.t(
+        'Huisbezoeken horen volgens de samenwerkingsovereenkomst bij elke begeleiding. Van de '
+        'in %(year)s afgesloten trajecten kreeg %(share)s minstens één huisbezoek; gemiddeld '
+        'waren er %(visits)s huisbezoeken en %(contacts)s contacten per traject (%(table)s).'),
+        year=ctx.year, share=rows[-1][3], visits=rows[-1][2], contacts=rows[-1][4],
+        table=link("huisbezoeken")))]
     blocks.append(ctx.table(
         "huisbezoeken", ctx.t("Huisbezoeken en contacten per CAW-regio, afgesloten "
                                "trajecten"),
@@ -252,7 +280,11 @@ def course_referral(ctx: Context) -> list[Block]:
             grid.published[("known", i)].text(ctx.num),
             grid.published[("share", i)].text(ctx.pct))])
     return [
-        Text("verloop_doorverwijzing", {"referred": rows[-1][2], "aftercare": rows[-1][4]}),
+        paragraph(markup(ctx.t(
+            'De woonbegeleider is casemanager en verwijst waar nodig door naar gespecialiseerde '
+            'hulp. Van de afgesloten trajecten werd %(referred)s doorverwezen; bij %(aftercare)s '
+            'werd nazorg afgesproken (%(table)s).'), referred=rows[-1][2],
+            aftercare=rows[-1][4], table=link("doorverwijzing"))),
         ctx.table(
             "doorverwijzing", ctx.t("Doorverwijzing en nazorg per CAW-regio, afgesloten "
                                      "trajecten"),
