@@ -1,4 +1,8 @@
-"""Chapter 7, Vraag en aanbod: expected evictions, FTE needed and present, scenarios."""
+"""Chapter 7, Vraag en aanbod: expected evictions, FTE needed and present, scenarios.
+
+The chapter's whole text is here (prose.py: messages are trusted markup, values
+escaped). The estimate is this report's own, not a method of the circular: the text
+says so and cites the points of the circular its parameters come from."""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from pipeline.report.context import (
     _get,
 )
 from pipeline.report.labels import N_
-from pipeline.report.model import Block, Chapter, Section, Text
+from pipeline.report.model import Block, Chapter, Section
+from pipeline.report.prose import link, markup, paragraph
 
 
 def chapter_need(ctx: Context) -> list[Section]:
@@ -52,18 +57,31 @@ def need_table(ctx: Context) -> list[Block]:
     low = min((x for x in per_caw if x.get("coverage") is not None),
               key=lambda x: x["coverage"], default=None)
     params = ns.get("parameters", {})
-    gap_text = gap_words(ctx)
     return [
-        Text("vraag_nood", {
-            "coverage": ctx.pct(overall.get("coverage"), 0), "gap_text": gap_text,
-            "needed": ctx.dec(overall.get("fte_needed"), 1),
-            "present": ctx.dec(overall.get("fte_present"), 1),
-            "low_region": ctx.region(low["caw"]) if low else fmt.MISSING,
-            "low": ctx.pct(low["coverage"], 0) if low else fmt.MISSING,
-            "svk": ctx.pct(params.get("risk_svk"), 0),
-            "shm": ctx.pct(params.get("risk_shm"), 0),
-            "big": ctx.pct(params.get("risk_shm_big_city"), 2),
-            "supports": ctx.dec(params.get("supports_per_fte_year"), 2)}),
+        paragraph(
+            markup(ctx.t(
+                'Dit hoofdstuk is een eigen raming van dit rapport, geen rekenwijze van de '
+                'omzendbrief: die noemt als grondslag voor de verdeling het risico op '
+                'uithuiszetting, de huidige personeelsinzet, de subsidie-enveloppe en de inzet '
+                "van de lokale besturen, maar geen formule (omzendbrief, punt 3). De raming neemt "
+                "de risico's die de omzendbrief geeft (%(svk)s van de huurders van een SVK, "
+                '%(shm)s van de huurders van een SHM, %(big)s in Gent en Antwerpen) als '
+                'verwachte uithuiszettingen per jaar, en deelt die door de %(supports)s '
+                'begeleidingen per jaar die de evaluatie van 2011 per hulpverlener mat '
+                '(geciteerd in de omzendbrief, punt 3); dit rapport leest dat gemiddelde per '
+                'VTE.'), svk=ctx.pct(params.get("risk_svk"), 0),
+                shm=ctx.pct(params.get("risk_shm"), 0),
+                big=ctx.pct(params.get("risk_shm_big_city"), 2),
+                supports=ctx.dec(params.get("supports_per_fte_year"), 2)),
+            markup(ctx.t(
+                "Over alle regio's samen zijn %(needed)s VTE nodig en %(present)s aanwezig: een "
+                'dekking van %(coverage)s, %(gap)s. De laagste dekking heeft %(region)s '
+                '(%(low)s) (%(table)s).'), needed=ctx.dec(overall.get("fte_needed"), 1),
+                present=ctx.dec(overall.get("fte_present"), 1),
+                coverage=ctx.pct(overall.get("coverage"), 0), gap=gap_words(ctx),
+                region=ctx.region(low["caw"]) if low else fmt.MISSING,
+                low=ctx.pct(low["coverage"], 0) if low else fmt.MISSING,
+                table=link("nood"))),
         ctx.table("nood", ctx.t("Nood aan en aanbod van preventieve woonbegeleiding per "
                                   "CAW-regio"),
                    [ctx.t("CAW-regio"), ctx.t("SHM-woningen"),
@@ -101,8 +119,19 @@ def need_scenarios(ctx: Context) -> list[Block]:
         ctx.pct(run.get("min_coverage_after"), 0) for run in runs])
     excluded = ", ".join(ctx.region(c) for c in sc.get("excluded", []))
     return [
-        Text("vraag_scenarios", {"excluded": excluded,
-                                 "cost": fmt.euro(sc.get("cost_per_fte"), locale=ctx.lang)}),
+        paragraph(
+            markup(ctx.t(
+                "%(table)s verdeelt vier mogelijke budgetten over de regio's zodat de laagste "
+                'dekking zo hoog mogelijk wordt; een budget gedeeld door %(cost)s per VTE geeft '
+                'het aantal extra VTE. Die kost per VTE staat niet in de omzendbrief: dit rapport '
+                'leidt hem af uit haar eerste schijf, 500.000 euro voor 7,88 extra VTE '
+                "(omzendbrief, punt 3). De scenario's zijn een hulpmiddel bij de beslissing, geen "
+                'voorstel.'), table=link("scenarios"),
+                cost=fmt.euro(sc.get("cost_per_fte"), locale=ctx.lang)),
+            excluded and markup(ctx.t(
+                '%(regions)s is niet opgenomen: voor het tweetalig gebied Brussel-Hoofdstad '
+                'voorziet de omzendbrief later een aparte overeenkomst (omzendbrief, punt 3).'),
+                regions=excluded)),
         ctx.table("scenarios", ctx.t("Extra VTE per CAW-regio bij vier budgetten "
                                        "(verdeling die de laagste dekking maximaliseert)"),
                    [ctx.t("CAW-regio"), ctx.t("Dekking nu")] + [
