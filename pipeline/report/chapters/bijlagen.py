@@ -1,4 +1,7 @@
-"""The appendices: full model tables, data quality, glossary."""
+"""The appendices: full model tables, data quality, glossary.
+
+Their whole text is here and, for the glossary, in ``woordenlijst`` (prose.py: messages
+are trusted markup, values escaped)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import re
 
 from pipeline.report import formatting as fmt
 from pipeline.report.blocks import term_label, term_rows, term_sentences
+from pipeline.report.chapters.woordenlijst import glossary
 from pipeline.report.context import (
     Context,
     _get,
@@ -15,13 +19,14 @@ from pipeline.report.labels import (
     N_,
 )
 from pipeline.report.model import Block, Section, Text
+from pipeline.report.prose import markup, paragraph
 
 
 def appendix_sections(ctx: Context) -> list[Section]:
     return [
         Section("modellen", ctx.t("Volledige modeltabellen"), appendix_models(ctx)),
         Section("kwaliteit", ctx.t("Gegevenskwaliteit"), appendix_quality(ctx)),
-        Section("woordenlijst", ctx.t("Verklarende woordenlijst"), [Text("woordenlijst")]),
+        Section("woordenlijst", ctx.t("Verklarende woordenlijst"), glossary(ctx)),
     ]
 
 
@@ -159,7 +164,10 @@ def problem_text(ctx: Context, text: str) -> str:
 def appendix_quality(ctx: Context) -> list[Block]:
     validation = ctx.r.get("validation", {})
     files = validation.get("files", [])
-    blocks: list[Block] = [Text("bijlage_kwaliteit")]
+    blocks: list[Block] = [paragraph(markup(ctx.t(
+        'Deze bijlage geeft de boekhouding per aangeleverd bestand en de rijen in quarantaine '
+        'per regel en CAW-regio. De rijen in quarantaine zelf, met bestand en regelnummer, staan '
+        'in het bestand quarantaine.csv naast dit rapport; ze worden niet gepubliceerd.')))]
     if files:
         grid = ctx.grid("bestanden", [f["bestand"] for f in files],
                          [[f.get("rijen_geldig") or 0 for f in files],
