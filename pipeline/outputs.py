@@ -229,12 +229,17 @@ def publish_year(folder: Path, files: Mapping[str, Callable[[Path], object]], *,
     `files` maps a file name to a writer called with the file's path in the staging folder
     (e.g. ``functools.partial(write_json, payload=results)``). `owned`: further names that
     belong to pwb (dropped when not written now); any other file in the folder is carried
-    over. Waits up to `wait` seconds for another publication of the same year; raises
-    `pipeline.lock.RunLocked` when a run keeps holding the year.
+    over. A name may hold one subfolder (``regio/OVL.html``); a subfolder named in
+    `owned` belongs to pwb as a whole, so a file of the old set that is not written now
+    (a region no longer present) goes with it. Waits up to `wait` seconds for another
+    publication of the same year; raises `pipeline.lock.RunLocked` when a run keeps
+    holding the year.
     """
     folder = Path(folder)
     for name in files:
-        if Path(name).name != name or name.startswith("."):
+        parts = Path(name).parts
+        if (not 1 <= len(parts) <= 2 or Path(name).is_absolute() or "\\" in name
+                or any(p.startswith(".") for p in parts)):
             raise ValueError(f"geen geldige bestandsnaam voor de uitvoer: {name!r}")
     parent = folder.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -244,6 +249,7 @@ def publish_year(folder: Path, files: Mapping[str, Callable[[Path], object]], *,
         staging.mkdir()
         try:
             for name, writer in files.items():
+                (staging / name).parent.mkdir(exist_ok=True)
                 writer(staging / name)
             _kill_point("staged")
             _carry_over(folder, staging, set(files) | set(owned))
