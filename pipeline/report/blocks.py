@@ -74,9 +74,13 @@ def term_rows(ctx: Context, terms: Sequence[Mapping[str, Any]], measure: str,
     return rows
 
 
-def term_sentences(ctx: Context, terms: Sequence[Mapping[str, Any]], measure: str
-                   ) -> tuple[list[str], list[str]]:
-    """Direction-aware sentences for the terms with p < ALPHA; the others' labels."""
+def term_sentences(ctx: Context, terms: Sequence[Mapping[str, Any]], measure: str, *,
+                   wording: tuple[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """Direction-aware sentences for the terms with p < ALPHA; the others' labels.
+
+    ``wording`` = (message for a ratio above 1, below 1) names what the ratio is about:
+    a cause-specific hazard ratio is "vaker uithuisgezet", not "sneller afgesloten"; the
+    default wording is the all-closure Cox model's and the logistic model's."""
     terms = per_ten_years(terms, measure)
     up = {"hr": N_("%(label)s: sneller afgesloten, met welke afloop ook (HR %(ci)s; %(p)s)."),
           "or": N_("%(label)s: hogere odds op een vermeden uithuiszetting (OR %(ci)s; "
@@ -95,7 +99,8 @@ def term_sentences(ctx: Context, terms: Sequence[Mapping[str, Any]], measure: st
             other.append(term_label(ctx, x["term"], measure, reference=False))
             continue
         if p < ALPHA and value != 1:
-            message = up[measure] if value > 1 else down[measure]
+            above, below = wording or (up[measure], down[measure])
+            message = above if value > 1 else below
             significant.append(ctx.t(message) % {
                 "label": label, "ci": ctx.ci(value, x.get(f"{measure}_ci")),
                 "p": ctx.p_eq(p)})

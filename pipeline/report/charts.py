@@ -28,6 +28,7 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.transforms import Bbox
 
 from pipeline.report import formatting as fmt
 from pipeline.report.disclosure import Cell
@@ -341,3 +342,247 @@ def bar_chart(labels: Sequence[str], counts: Sequence[Cell], shares: Sequence[Ce
         rows.append([t("Totaal"), count_text(total), fmt.pct(1.0, 1, locale)
                      if total.published and total.value else "–"])
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
+
+
+class FunnelPoint(NamedTuple):
+    """One region of a funnel plot: ``observed`` is the checkpoint's cell (the same as in
+    the region's table row), ``expected`` the case-mix expected count."""
+
+    code: str
+    name: str
+    expected: float | None
+    observed: Cell
+    limits95: Sequence[float | None]
+    limits998: Sequence[float | None]
+
+
+LimitCurve = Callable[[Any, float], tuple[Any, Any]]
+
+
+def funnel_points(points: Sequence[FunnelPoint]) -> list[tuple[str, float, float]]:
+    """(code, expected, O/E) of the regions a funnel plot draws: only those whose observed
+    count is a published cell and whose expected count is positive. The O/E is the
+    published count over the (published) expected count, so it is the ratio the region's
+    table row shows and tells nothing the row does not; a region whose count is hidden has
+    no point (its height times its expected count would give the count back)."""
+    return [(p.code, float(p.expected), p.observed.value / p.expected) for p in points
+            if p.observed.published and _positive(p.expected)]
+
+
+def _outside(ratio: float, limits: Sequence[float | None]) -> bool:
+    lo, hi = (limits or [None, None])[:2]
+    return (hi is not None and ratio > hi) or (lo is not None and ratio < lo)
+
+
+def _spread_labels(fig: Figure, labels: Sequence[Any]) -> None:
+    """Move each point label to the first of a few offsets where it overlaps no label
+    placed before it (measured after the layout, so close regions stay readable)."""
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()  # noqa: SLF001 - the public route needs pyplot
+    placed: list[Any] = []  # the points themselves, then each label placed
+    for label in labels:
+        x, y = label.axes.transData.transform(label.xy)
+        placed.append(Bbox.from_extents(x - 3, y - 3, x + 3, y + 3))
+    for label in labels:
+        for dx, dy in ((4, 3), (4, -10), (-4, 3), (-4, -10), (4, 12), (-4, 12), (4, -19)):
+            label.set_position((dx, dy))
+            label.set_horizontalalignment("left" if dx > 0 else "right")
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+        placed.append(label.get_window_extent(renderer))
+
+
+@_styled
+def funnel_chart(points: Sequence[FunnelPoint], limits: LimitCurve, *, locale: str = "nl",
+                 translate: Translate | None = None, alt: str = "",
+                 chart_id: str | None = None) -> Chart:
+    """A funnel plot (Spiegelhalter 2005): per region the ratio observed / expected (y)
+    against the expected count (x, the precision), with the 95 % and 99,8 % limits as
+    curves around 1 (``limits(expected, level) -> (lower, upper)``, e.g.
+    ``pipeline.stats.funnel.poisson_limits``). A region outside the 99,8 % limits (its own,
+    as in its table row) is drawn in another colour and marked; every point is labelled
+    with its region code. Regions whose counts the checkpoint hid are not drawn
+    (:func:`funnel_points`); the data table shows their marks."""
+    import numpy as np
+
+    t = translate or _identity
+    drawn = funnel_points(points)
+    own = {p.code: p for p in points}
+    expected = [float(p.expected) for p in points if _positive(p.expected)]
+    fig = _figure(height=3.8)
+    ax = fig.add_subplot()
+    top = 2.0
+    if expected:
+        grid = np.linspace(min(expected) * 0.8, max(expected) * 1.1, 160)
+        for level, style, colour in ((0.95, "--", "#777777"), (0.998, "-", "#333333")):
+            lo, hi = limits(grid, level)
+            label = t("%(level)s-grenzen") % {"level": fmt.pct(level, 0 if level == 0.95
+                                                               else 1, locale)}
+            ax.plot(grid, hi, ls=style, color=colour, lw=1.0, label=label)
+            ax.plot(grid, lo, ls=style, color=colour, lw=1.0)
+            top = max(top, float(np.nanmax(hi)))
+    ax.axhline(1, color="#999999", lw=0.8)
+    labels = []
+    for code, x, y in sorted(drawn, key=lambda d: (d[1], d[2])):
+        signal = _outside(y, own[code].limits998)
+        ax.plot([x], [y], marker="D" if signal else "o", ms=5, ls="none",
+                color=PALETTE[5] if signal else PALETTE[0])
+        labels.append(ax.annotate(code, (x, y), xytext=(4, 3), textcoords="offset points",
+                                  fontsize=7, color="#333333"))
+        top = max(top, y)
+    ax.set_ylim(0, top * 1.05)
+    ax.set_xlim(left=0)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _short(v, locale)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _short(v, locale)))
+    ax.set_xlabel(t("Verwacht aantal (uit het profiel van de trajecten)"))
+    ax.set_ylabel(t("Verhouding waargenomen / verwacht"))
+    ax.legend(frameon=False, loc="upper right")
+    _spread_labels(fig, labels)
+
+    def bounds(pair: Sequence[float | None]) -> str:
+        lo, hi = (pair or [None, None])[:2]
+        return f"{fmt.dec(lo, 2, locale)}–{fmt.dec(hi, 2, locale)}"
+
+    ratios = {code: y for code, _x, y in drawn}
+    rows = [[p.name, fmt.dec(p.expected, 1, locale),
+             p.observed.text(lambda v: fmt.integer(v, locale)),
+             fmt.dec(ratios[p.code], 2, locale) if p.code in ratios
+             else (p.observed.mark if p.observed.hidden else "–"),
+             bounds(p.limits95), bounds(p.limits998)] for p in points]
+    columns = [t("CAW-regio"), t("Verwacht"), t("Waargenomen"),
+               t("Verhouding waargenomen / verwacht"),
+               t("%(level)s-grenzen") % {"level": fmt.pct(0.95, 0, locale)},
+               t("%(level)s-grenzen") % {"level": fmt.pct(0.998, 1, locale)}]
+    return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
+
+
+# --------------------------------------------------------------------------- line charts
+
+Point = Cell | float | int | None
+
+
+def _plotted(value: Point) -> float:
+    """The height drawn for one point: NaN (a gap in the line, nothing drawn) for a cell
+    the disclosure checkpoint hid and for a missing value."""
+    if isinstance(value, Cell):
+        value = value.value  # None when hidden
+    if value is None or not math.isfinite(value):
+        return math.nan
+    return float(value)
+
+
+def _shown(value: Point, text: Callable[[Any], str]) -> str:
+    """A point as the data table shows it: the number, the mark of a hidden cell, or '–'."""
+    if isinstance(value, Cell):
+        return value.text(text)
+    return fmt.MISSING if value is None or not math.isfinite(value) else text(value)
+
+
+def _line_axes(ax: Any, xs: Sequence[float], x_text: Callable[[Any], str], *,
+               percent: bool, locale: str, every: int) -> None:
+    ax.xaxis.set_major_locator(FixedLocator(list(xs)[::every]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: x_text(v)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    if percent:
+        _percent_axis(ax.yaxis, locale)
+    else:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _short(v, locale)))
+    if len(xs) == 1:
+        ax.set_xlim(xs[0] - 0.5, xs[0] + 0.5)
+
+
+@_styled
+def line_chart(x: Sequence[float], series: Mapping[str, Sequence[Point]], *,
+               x_label: str, y_label: str, value_text: Callable[[Any], str],
+               x_text: Callable[[Any], str] = str,
+               band: Mapping[str, tuple[Sequence[Any], Sequence[Any]]] | None = None,
+               band_label: str = "", reference: tuple[float, str] | None = None,
+               percent: bool = False, zero: bool = False, locale: str = "nl",
+               alt: str = "", chart_id: str | None = None) -> Chart:
+    """Lines over ``x`` (years, months), one per series, every point marked.
+
+    Drawing only: a point is a ``Cell`` the disclosure checkpoint decided (or a plain
+    number that rests on no hidden count); a hidden or missing point is a gap in its line,
+    never drawn, and only its mark (``<5``/``x``) or '–' stands in the data table.
+    ``band``: per series the lower and upper bounds, drawn as a shaded band and given in
+    the table as 'estimate (lower–upper)' under the header ``band_label % name``;
+    ``reference``: a horizontal line (a norm, or no change) with its legend text.
+    Labels come translated from the caller.
+    """
+    band = band or {}
+    xs = [float(v) for v in x]
+    fig = _figure(height=3.0)
+    ax = fig.add_subplot()
+    for k, (name, values) in enumerate(series.items()):
+        colour = PALETTE[k % len(PALETTE)]
+        ys = [_plotted(v) for v in values]
+        ax.plot(xs, ys, color=colour, lw=1.4, marker="o", ms=4, label=name)
+        if name in band:
+            lo, hi = ([_plotted(v) for v in b] for b in band[name])
+            ax.fill_between(xs, lo, hi, color=colour, alpha=0.18, lw=0)
+    if reference is not None:
+        ax.axhline(reference[0], color="#777777", lw=0.9, ls="--", label=reference[1])
+    if zero:
+        ax.set_ylim(bottom=0)
+    _line_axes(ax, xs, x_text, percent=percent, locale=locale,
+               every=max(1, math.ceil(len(xs) / 13)))
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    if len(series) > 1 or reference is not None:
+        ax.legend(frameon=False, fontsize=8)
+
+    def cell(name: str, i: int) -> str:
+        text = _shown(series[name][i], value_text)
+        if name not in band or math.isnan(_plotted(series[name][i])):
+            return text
+        lo, hi = (_shown(b[i], value_text) for b in band[name])
+        return f"{text} ({lo}–{hi})"
+
+    columns = [x_label, *((band_label % {"name": n}) if n in band and band_label else n
+                          for n in series)]
+    rows = [[x_text(v), *(cell(n, i) for n in series)] for i, v in enumerate(x)]
+    return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
+
+
+@_styled
+def small_multiples(x: Sequence[float], panels: Mapping[str, Sequence[Point]], *,
+                    row_label: str, y_label: str, value_text: Callable[[Any], str],
+                    x_text: Callable[[Any], str] = str,
+                    reference: tuple[float, str] | None = None, percent: bool = False,
+                    zero: bool = True, columns: int = 5, locale: str = "nl",
+                    alt: str = "", chart_id: str | None = None) -> Chart:
+    """One small line chart per panel (a region), sharing both axes so that the panels
+    compare at a glance. Points as in :func:`line_chart`: hidden ones are gaps, never
+    drawn. The data table has a row per panel and a column per ``x``."""
+    xs = [float(v) for v in x]
+    n = max(len(panels), 1)
+    cols = min(columns, n)
+    rows_n = math.ceil(n / cols)
+    fig = Figure(figsize=(6.4, 0.6 + 1.35 * rows_n), layout="constrained")
+    axes = fig.subplots(rows_n, cols, sharex=True, sharey=True, squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(panels):
+            ax.set_axis_off()
+            continue
+        name = list(panels)[k]
+        ax.plot(xs, [_plotted(v) for v in panels[name]], color=PALETTE[0], lw=1.3,
+                marker="o", ms=3)
+        if reference is not None:
+            ax.axhline(reference[0], color="#777777", lw=0.8, ls="--")
+        ax.set_title(name, fontsize=8, pad=2)
+        ax.tick_params(labelsize=7)
+        _line_axes(ax, xs, x_text, percent=percent, locale=locale,
+                   every=max(1, math.ceil(len(xs) / 4)))
+    if zero:
+        axes.flat[0].set_ylim(bottom=0)
+    if len(xs) > 1:
+        pad = (xs[-1] - xs[0]) * 0.12
+        axes.flat[0].set_xlim(xs[0] - pad, xs[-1] + pad)
+    fig.supylabel(y_label, fontsize=8)
+    if reference is not None:
+        fig.suptitle(f"- - {reference[1]}", fontsize=7, color="#555555")
+    rows = [[name, *(_shown(v, value_text) for v in values)]
+            for name, values in panels.items()]
+    return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id),
+                 DataTable([row_label, *(x_text(v) for v in x)], rows))

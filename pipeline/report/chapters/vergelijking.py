@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.regional import by_outcome
+from pipeline.regional import LIMITS, by_outcome
+from pipeline.report import charts
 from pipeline.report.context import HIDDEN, Context
 from pipeline.report.labels import N_
 from pipeline.report.model import Block, Section
+from pipeline.stats import funnel
 
 OUTCOMES = {
     "uithuisgezet": (N_("Uithuiszettingen per CAW-regio tegenover het verwachte"),
@@ -24,8 +26,8 @@ OUTCOMES = {
                  N_("Vermeden"), "eviction.known.%s", "eviction.ja.%s", "eviction.ja",
                  "eviction.known"),
 }
-SIGNALS = {"boven": N_("boven de grenzen"), "onder": N_("onder de grenzen"),
-           "hoog": N_("boven de grenzen"), "laag": N_("onder de grenzen")}
+SIGNALS = {"hoger": N_("boven de grenzen"), "lager": N_("onder de grenzen")}
+SIDES = {"hoger": N_("hoger dan verwacht"), "lager": N_("lager dan verwacht")}
 
 
 def comparison(ctx: Context, outcome: str, block: Any) -> list[Block]:
@@ -43,32 +45,117 @@ def comparison(ctx: Context, outcome: str, block: Any) -> list[Block]:
     grid = ctx.grid(f"vergelijking-{outcome}", [x["caw"] for x in per_caw],
                     [[x["observed"] for x in per_caw],
                      [x["n"] - x["observed"] for x in per_caw]], facts=facts)
+    # the table and the funnel plot read the same published cells (charts.funnel_points)
+    points = [charts.FunnelPoint(x["caw"], ctx.region(x["caw"]), x.get("expected"),
+                                 grid.cell(i, 0),
+                                 x.get("limits95") or [None, None],
+                                 x.get("limits998") or [None, None])
+              for i, x in enumerate(per_caw)]
+    ratios = {code: ratio for code, _e, ratio in charts.funnel_points(points)}
     rows = []
     for i, x in enumerate(per_caw):
-        shown = grid.cell(i, 0).published and grid.cell(i, 2).published
-        lo, hi = x.get("limits95") or [None, None]
+        shown = x["caw"] in ratios
         signal = x.get("signal")
         rows.append([ctx.region(x["caw"]), grid.count(i, 2), grid.count(i, 0),
                      ctx.dec(x.get("expected"), 1),
-                     ctx.dec(x.get("ratio"), 2) if shown else HIDDEN,
-                     f"{ctx.dec(lo, 2)}–{ctx.dec(hi, 2)}",
+                     ctx.dec(ratios[x["caw"]], 2) if shown else HIDDEN,
+                     _bounds(ctx, x.get("limits95")), _bounds(ctx, x.get("limits998")),
                      ctx.t(SIGNALS[signal]) if shown and signal in SIGNALS
                      else (ctx.t("binnen de grenzen") if shown else HIDDEN)])
     rows.append([ctx.t("Totaal"), grid.count(last, 2), grid.count(last, 0),
-                 ctx.dec(sum(x.get("expected") or 0 for x in per_caw), 1), "", "", ""])
-    return [ctx.table(
+                 ctx.dec(sum(x.get("expected") or 0 for x in per_caw), 1), "", "", "", ""])
+    table = ctx.table(
         f"vergelijking-{outcome}", ctx.t(title),
         [ctx.t("CAW-regio"), ctx.t("n"), ctx.t(observed_name), ctx.t("Verwacht"),
-         ctx.t("Verhouding waargenomen / verwacht"), ctx.t("95%%-grenzen van de verhouding"),
-         ctx.t("Regio")], rows, grids=[grid], total_rows=1,
-        numeric=[False, True, True, True, True, False, False],
+         ctx.t("Verhouding waargenomen / verwacht"),
+         ctx.t("95%%-grenzen van de verhouding") % {},
+         ctx.t("99,8%%-grenzen van de verhouding") % {}, ctx.t("Regio")], rows, grids=[grid],
+        total_rows=1, numeric=[False, True, True, True, True, False, False, False],
         n=ctx.n_line(block.get("n"), N_("n = %(n)s afgesloten trajecten"), fact=n_total),
         notes=[ctx.t("Verwacht: wat het model voor de regio voorspelt uit het profiel van haar "
                      "trajecten (%(covariates)s). Een verhouding buiten de grenzen is een "
                      "signaal om na te gaan, geen rangorde; binnen de grenzen verschilt de "
                      "regio niet duidelijk van wat haar profiel doet verwachten.") % {
                          "covariates": ", ".join(ctx.variable(c)
-                                                 for c in block.get("covariates") or [])}])]
+                                                 for c in block.get("covariates") or [])}])
+    chart = charts.funnel_chart(points, limit_curve(block), locale=ctx.lang, translate=ctx.t,
+                                alt=ctx.t(FUNNEL_ALT[outcome]), chart_id=f"fig-trechter-{outcome}")
+    figure = ctx.figure(
+        f"trechter-{outcome}", ctx.t(FUNNEL_TITLES[outcome]), chart,
+        n=ctx.n_line(block.get("n"), N_("n = %(n)s afgesloten trajecten"), fact=n_total),
+        notes=[ctx.t("Elk punt is een CAW-regio (code): de verhouding tussen het waargenomen "
+                     "en het verwachte aantal, tegenover het verwachte aantal. Een regio "
+                     "waarvan het aantal niet gepubliceerd wordt, staat niet in de figuur."),
+               *([] if block.get("limits") == LIMITS["poisson"] else [ctx.t(
+                   "De grenzen hangen ook af van de spreiding van de kansen binnen een regio; "
+                   "de lijnen volgen de gemiddelde spreiding, de tabel geeft de grenzen van "
+                   "elke regio, waaraan het signaal getoetst wordt.")])])
+    return [signals_text(ctx, outcome, per_caw, ratios), table, figure]
+
+
+FUNNEL_TITLES = {
+    "uithuisgezet": N_("Trechterdiagram van de uithuiszettingen: waargenomen / verwacht per "
+                       "CAW-regio"),
+    "vermeden": N_("Trechterdiagram van de vermeden uithuiszettingen: waargenomen / verwacht "
+                   "per CAW-regio"),
+}
+FUNNEL_ALT = {
+    "uithuisgezet": N_("Trechterdiagram van de uithuiszettingen per CAW-regio"),
+    "vermeden": N_("Trechterdiagram van de vermeden uithuiszettingen per CAW-regio"),
+}
+OUTSIDE = {
+    "uithuisgezet": (N_("Uithuiszettingen: geen enkele regio ligt buiten de 99,8%%-grenzen; "
+                        "de verschillen tussen de regio's passen bij wat hun profiel en het "
+                        "toeval doen verwachten."),
+                     N_("Uithuiszettingen: buiten de 99,8%%-grenzen liggen %(regions)s. Dat "
+                        "is een signaal om na te gaan (registratie, werking, profiel dat het "
+                        "model niet ziet), geen rangorde.")),
+    "vermeden": (N_("Vermeden uithuiszettingen: geen enkele regio ligt buiten de "
+                    "99,8%%-grenzen; de verschillen tussen de regio's passen bij wat hun "
+                    "profiel en het toeval doen verwachten."),
+                 N_("Vermeden uithuiszettingen: buiten de 99,8%%-grenzen liggen %(regions)s. "
+                    "Dat is een signaal om na te gaan (registratie, werking, profiel dat het "
+                    "model niet ziet), geen rangorde.")),
+}
+
+
+def _bounds(ctx: Context, pair: Any) -> str:
+    lo, hi = (pair or [None, None])[:2]
+    return f"{ctx.dec(lo, 2)}–{ctx.dec(hi, 2)}"
+
+
+def signals_text(ctx: Context, outcome: str, per_caw: list[Any],
+                 ratios: dict[str, float]) -> Block:
+    """The regions outside their 99,8 % limits, in a plain sentence; only regions whose
+    ratio is published (a hidden count's region is neither named nor drawn)."""
+    named = [ctx.t("%(region)s (%(ratio)s, %(side)s)") % {
+        "region": ctx.region(x["caw"]), "ratio": ctx.dec(ratios[x["caw"]], 2),
+        "side": ctx.t(SIDES[x["signal"]])}
+        for x in per_caw if x["caw"] in ratios and x.get("signal") in SIGNALS]
+    none, some = OUTSIDE[outcome]
+    text = ctx.t(some if named else none) % {"regions": ", ".join(named)}
+    hidden = sum(1 for x in per_caw if x["caw"] not in ratios)
+    if hidden:
+        text += " " + ctx.t("%(k)s van de %(n)s regio's hebben een aantal dat niet "
+                            "gepubliceerd wordt; ze worden niet beoordeeld.") % {
+            "k": ctx.num(hidden), "n": ctx.num(len(per_caw))}
+    return ctx.para(text)
+
+
+def limit_curve(block: Any) -> charts.LimitCurve:
+    """The funnel's limit curves as functions of the expected count: exact Poisson for a
+    rare outcome; for the binary null variance (``vermeden``) V = k E with k the regions'
+    mean V / E, read back from their published 99,8 % limits (1 + z sqrt(V) / E), since the
+    curve needs V beyond the regions' own E (``pipeline.stats.funnel``)."""
+    from scipy import stats
+
+    if block.get("limits") == LIMITS["poisson"]:
+        return funnel.poisson_limits
+    z = stats.norm.ppf(1 - (1 - 0.998) / 2)
+    ks = [x["expected"] * ((x["limits998"][1] - 1) / z) ** 2 for x in block["per_caw"]
+          if x.get("expected") and (x.get("limits998") or [None, None])[1] is not None]
+    k = sum(ks) / len(ks) if ks else 1.0
+    return lambda e, level: funnel.bernoulli_limits(e, k * e, level)
 
 
 def sections(ctx: Context) -> list[Section]:
