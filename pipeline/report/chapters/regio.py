@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
+from pipeline.report import feedback
 from pipeline.report import formatting as fmt
 from pipeline.report.chapters import vergelijking
 from pipeline.report.context import (
@@ -30,7 +33,22 @@ def chapter_regions(ctx: Context) -> list[Section]:
                 regions_agreements(ctx)),
         Section("extra-vte", ctx.t("De extra VTE van de omzendbrief"),
                 regions_extra_fte(ctx)),
+        *feedback_links(ctx),
     ]
+
+
+def feedback_links(ctx: Context) -> list[Section]:
+    """Links to the feedback report of each region (pipeline/report/feedback.py), when the
+    run writes them (the asset names them in the profile)."""
+    codes = (ctx.p or {}).get("regional_reports") or []
+    if not codes:
+        return []
+    items = [{"text": Markup('<a href="{}">{}</a>').format(
+        feedback.report_file(code, ctx.lang), ctx.region(code)), "sub": []} for code in codes]
+    return [Section("terugkoppeling", ctx.t("Terugkoppeling per regio"), [
+        ctx.para(ctx.t("Elke CAW-regio krijgt haar eigen cijfers naast die van Vlaanderen en "
+                       "Brussel in een kort rapport, in de map regio naast dit rapport:")),
+        Text("lijst", {"items": items})])]
 
 
 def regions_norm(ctx: Context) -> list[Block]:
