@@ -289,12 +289,36 @@ DECIMAL_FORMAT = "#,##0.00"
 SHARE_FORMAT = "0.0%"
 
 
+def decimal_format(digits: int, *, euro: bool = False) -> str:
+    """#,##0 with ``digits`` decimals ('"€ "#,##0' for an amount): the cell shows what the
+    report prints, the cell holds the number unrounded."""
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return f'"€ "{pattern}' if euro else pattern
+
+
+def share_format(digits: int) -> str:
+    """0.0% with ``digits`` decimals of the percentage."""
+    return "0" + ("." + "0" * digits if digits > 0 else "") + "%"
+
+
 @dataclass(frozen=True)
 class Share:
     """A fraction (0.787) that the workbook shows as a percentage (78,7 %) yet keeps as
-    the number 0.787, so a reader can sum, sort and chart it."""
+    the number 0.787, so a reader can sum, sort and chart it. ``digits``: the decimals of
+    the percentage shown (the report's), the value itself is not rounded."""
 
     value: float
+    digits: int = 1
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """An estimate (a mean, a ratio, an amount) kept unrounded and shown with ``digits``
+    decimals, as the report prints it; ``euro`` shows it as an amount."""
+
+    value: float
+    digits: int = 2
+    euro: bool = False
 
 
 @dataclass(frozen=True)
@@ -305,7 +329,7 @@ class Sheet:
     notes: Sequence[str] = ()
 
 
-Cell = str | int | float | Share | bool | None
+Cell = str | int | float | Share | Estimate | bool | None
 
 
 def write_workbook(path: Path, sheets: Mapping[str, Sheet | Sequence[Mapping[str, Cell]]], *,
@@ -315,10 +339,11 @@ def write_workbook(path: Path, sheets: Mapping[str, Sheet | Sequence[Mapping[str
 
     Cells keep their type: `str` is text (labels, and hidden cells as "<5" or "x", so a
     hidden cell never looks like a number), `int` a count with the format #,##0, `float`
-    an estimate with two decimals, `Share` a fraction with the format 0.0%, `bool` the
-    text ja/nee, None (or NaN) an empty cell. A `Sheet` adds note rows (n, source) after
-    an empty row. `created` is fixed by the caller (the reporting year), never the clock,
-    so two runs on the same inputs give the same bytes.
+    an estimate with two decimals, `Estimate` one with its own decimals (or as euros),
+    `Share` a fraction with the format 0.0% (its own decimals), `bool` the text ja/nee,
+    None (or NaN) an empty cell. A `Sheet` adds note rows (n, source) after an empty row.
+    `created` is fixed by the caller (the reporting year), never the clock, so two runs on
+    the same inputs give the same bytes.
     """
     import xlsxwriter
 
@@ -327,9 +352,12 @@ def write_workbook(path: Path, sheets: Mapping[str, Sheet | Sequence[Mapping[str
         book.set_properties({"created": created, "author": "pwb"})
         bold = book.add_format({"bold": True})
         italic = book.add_format({"italic": True})
-        formats = {int: book.add_format({"num_format": COUNT_FORMAT}),
-                   float: book.add_format({"num_format": DECIMAL_FORMAT}),
-                   Share: book.add_format({"num_format": SHARE_FORMAT})}
+        cache: dict[str, Any] = {}
+
+        def formats(pattern: str) -> Any:
+            if pattern not in cache:
+                cache[pattern] = book.add_format({"num_format": pattern})
+            return cache[pattern]
         for name, table in sheets.items():
             rows, notes = (table.rows, table.notes) if isinstance(table, Sheet) else (table, ())
             sheet = book.add_worksheet(name[:31])
@@ -348,16 +376,19 @@ def write_workbook(path: Path, sheets: Mapping[str, Sheet | Sequence[Mapping[str
     return write_atomic(path, writer)
 
 
-def _write_cell(sheet: Any, i: int, j: int, value: Cell, formats: Mapping[type, Any]) -> None:
+def _write_cell(sheet: Any, i: int, j: int, value: Cell,
+                formats: Callable[[str], Any]) -> None:
     if isinstance(value, Share):
-        kind, value = Share, value.value
+        pattern, value = share_format(value.digits), value.value
+    elif isinstance(value, Estimate):
+        pattern, value = decimal_format(value.digits, euro=value.euro), value.value
     elif isinstance(value, bool):
         sheet.write_string(i, j, "ja" if value else "nee")
         return
     elif isinstance(value, numbers.Integral):  # numpy integers too
-        kind, value = int, int(value)
+        pattern, value = COUNT_FORMAT, int(value)
     elif isinstance(value, numbers.Real):
-        kind, value = float, float(value)
+        pattern, value = DECIMAL_FORMAT, float(value)
     elif value is None:
         return
     else:
@@ -365,4 +396,4 @@ def _write_cell(sheet: Any, i: int, j: int, value: Cell, formats: Mapping[type, 
         return
     if value is None or not math.isfinite(value):
         return  # an estimate that cannot be computed is an empty cell, never an error value
-    sheet.write_number(i, j, value, formats[kind])
+    sheet.write_number(i, j, value, formats(pattern))

@@ -169,11 +169,7 @@ class Context:
     def pct_ci(self, est: Any, bounds: Sequence[Any] | None) -> str:
         """'66,4 % (63,8–68,9)': a share with its interval in percentage points."""
         lo, hi = (bounds or [None, None])[:2]
-        if est is None:
-            return fmt.MISSING
-        if lo is None or hi is None:
-            return self.pct(est)
-        return f"{self.pct(est)} ({self.dec(lo * 100)}–{self.dec(hi * 100)})"
+        return fmt.pct_ci(est, lo, hi, 1, self.lang)
 
     def count(self, fact: str, n: Any) -> str:
         """One count of households on its own, as the checkpoint publishes it."""

@@ -13,6 +13,10 @@ fixed in one place so tables, charts and text agree.
 - English means en_GB conventions (31 December 2013, 31/12/2013): the report is Belgian
   and US month-first dates would be ambiguous next to the Dutch edition.
 - Missing values (None, NaN, inf) are shown as an en dash ``–``.
+- Every formatted number is a ``Printed`` string: the text as printed *and* the number it
+  was printed from (unrounded), its kind and its decimals. A table cell made from it
+  carries that number to the workbook, so the spreadsheet holds 2/3, not the 0.667 read
+  back from '66,7 %'. A string built around it (a sentence, 'a (b–c)') is plain text.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +34,39 @@ from babel import numbers as babel_numbers
 NBSP = "\u00a0"
 MISSING = "–"
 _BABEL_LOCALE = {"nl": "nl_BE", "nl_BE": "nl_BE", "en": "en_GB", "en_GB": "en_GB"}
+
+
+class Printed(str):
+    """A formatted number that keeps the number it was formatted from.
+
+    ``kind``: 'count' (an integer ``value``), 'share' (a fraction, printed as a
+    percentage), 'estimate' (a float), 'euro' (an amount), 'interval' (``value`` is
+    (estimate, lower, upper)), 'share-interval' (the same, printed as percentages);
+    ``digits``: the decimals printed (of the percentage for a share). Only a published
+    number is ever formatted: a hidden cell is its mark ``<5``/``x``, a plain ``str``.
+    """
+
+    __slots__ = ("value", "kind", "digits")
+    value: Any
+    kind: str
+    digits: int
+
+    def __new__(cls, text: str, value: Any, kind: str, digits: int = 0) -> Printed:
+        self = super().__new__(cls, text)
+        self.value, self.kind, self.digits = value, kind, digits
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Printed, (str(self), self.value, self.kind, self.digits))
+
+
+def _source(value: Any) -> Any:
+    """The number as given, as a plain Python int or float (numpy scalars, Decimal)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return float(value)
 
 
 def babel_locale(locale: str) -> str:
@@ -68,13 +106,20 @@ def _number(value: decimal.Decimal, digits: int, locale: str) -> str:
 def integer(value: Any, locale: str = "nl") -> str:
     """1234 -> '1.234' (nl) / '1,234' (en); non-integers are rounded half-up."""
     number = _decimal(value)
-    return MISSING if number is None else _number(number, 0, locale)
+    if number is None:
+        return MISSING
+    text, source = _number(number, 0, locale), _source(value)
+    if isinstance(source, float) and source.is_integer():
+        source = int(source)
+    return Printed(text, source, "count" if isinstance(source, int) else "estimate", 0)
 
 
 def dec(value: Any, digits: int = 1, locale: str = "nl") -> str:
     """12.345 -> '12,3' (nl) / '12.3' (en) with a fixed number of decimals."""
     number = _decimal(value)
-    return MISSING if number is None else _number(number, digits, locale)
+    if number is None:
+        return MISSING
+    return Printed(_number(number, digits, locale), _source(value), "estimate", digits)
 
 
 def pct(value: Any, digits: int = 1, locale: str = "nl") -> str:
@@ -83,7 +128,8 @@ def pct(value: Any, digits: int = 1, locale: str = "nl") -> str:
     if number is None:
         return MISSING
     text = _number(number * 100, digits, locale)
-    return f"{text}{NBSP}%" if _is_dutch(locale) else f"{text}%"
+    text = f"{text}{NBSP}%" if _is_dutch(locale) else f"{text}%"
+    return Printed(text, _source(value), "share", digits)
 
 
 def pvalue(value: Any, locale: str = "nl", *, prefix: bool = True, digits: int = 3) -> str:
@@ -98,7 +144,8 @@ def pvalue(value: Any, locale: str = "nl", *, prefix: bool = True, digits: int =
         text = f"<{NBSP}{_number(floor, digits, locale)}"
         return f"p{NBSP}{text}" if prefix else text
     text = _number(number, digits, locale)
-    return f"p{NBSP}={NBSP}{text}" if prefix else text
+    return f"p{NBSP}={NBSP}{text}" if prefix else Printed(text, _source(value), "estimate",
+                                                           digits)
 
 
 def ci(estimate: Any, lower: Any, upper: Any = None, digits: int = 2, locale: str = "nl") -> str:
@@ -114,7 +161,21 @@ def ci(estimate: Any, lower: Any, upper: Any = None, digits: int = 2, locale: st
         return est  # a point estimate without bounds is still shown
     negative = lo.startswith("-") or hi.startswith("-")
     sep = ("; " if _is_dutch(locale) else ", ") if negative else "–"
-    return f"{est} ({lo}{sep}{hi})"
+    return Printed(f"{est} ({lo}{sep}{hi})", tuple(_source(v) for v in (estimate, lower, upper)),
+                   "interval", digits)
+
+
+def pct_ci(estimate: Any, lower: Any, upper: Any, digits: int = 1, locale: str = "nl") -> str:
+    """'66,4 % (63,8–68,9)': a share with its interval in percentage points; the share
+    alone when a bound is missing."""
+    if _decimal(estimate) is None:
+        return MISSING
+    if _decimal(lower) is None or _decimal(upper) is None:
+        return pct(estimate, digits, locale)
+    lo, hi = (dec(float(v) * 100, digits, locale) for v in (lower, upper))
+    return Printed(f"{pct(estimate, digits, locale)} ({lo}–{hi})",
+                   tuple(_source(v) for v in (estimate, lower, upper)), "share-interval",
+                   digits)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -151,8 +212,10 @@ def euro(value: Any, digits: int = 0, locale: str = "nl") -> str:
         return MISSING
     text = _number(number, digits, locale)
     if _is_dutch(locale):
-        return f"€{NBSP}{text}"  # CLDR nl_BE: '€ -1.234'
-    return f"-€{text[1:]}" if text.startswith("-") else f"€{text}"
+        text = f"€{NBSP}{text}"  # CLDR nl_BE: '€ -1.234'
+    else:
+        text = f"-€{text[1:]}" if text.startswith("-") else f"€{text}"
+    return Printed(text, _source(value), "euro", digits)
 
 
 def register_filters(env: Any, locale: str = "nl") -> None:

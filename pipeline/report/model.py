@@ -2,73 +2,81 @@
 
 Why frozen: a block is built once by its chapter and numbered once (``numbering``); no
 later step changes what a chapter produced. A table keeps, per cell, the text the reader
-sees *and* the value behind it with its kind and whether it is published, so the workbook
-writes counts, shares and estimates as numbers and hidden cells as the text ``<5``/``x``
-(the same decision as in the report: the disclosure checkpoint's).
+sees *and* the number behind it, carried from where the cell was formatted
+(``formatting.Printed``: the source value, unrounded), never read back from the text. So
+the workbook writes counts as integers, shares as unrounded fractions and estimates as
+floats, each shown with the report's decimals, and hidden cells as the text ``<5``/``x``
+with no number at all (the same decision as in the report: the disclosure checkpoint's).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
 
-from pipeline.outputs import Share
+from pipeline.outputs import Estimate, Share
+from pipeline.report.formatting import MISSING, Printed
 
-Value = str | int | float | Share | None
-
-_NB = "\u00a0"
-_PATTERNS = {
-    "nl": (re.compile(r"-?\d{1,3}(?:\.\d{3})*"), re.compile(r"-?\d{1,3}(?:\.\d{3})*,\d+"),
-           ".", ","),
-    "en": (re.compile(r"-?\d{1,3}(?:,\d{3})*"), re.compile(r"-?\d{1,3}(?:,\d{3})*\.\d+"),
-           ",", "."),
-}
+Number = int | Estimate | Share
+Value = str | Number | tuple[Number, Number, Number] | None
+NUMBER_KINDS = ("count", "share", "estimate", "interval")
 
 
 @dataclass(frozen=True)
 class TableCell:
-    """One cell: the text shown and the typed value behind it."""
+    """One cell: the text shown and the typed value behind it.
+
+    ``kind``: 'label', 'count' (``value`` an int), 'share' (a ``Share``), 'estimate' (an
+    ``Estimate``), 'interval' (``value`` is (estimate, lower, upper), each typed), 'hidden'
+    (``value`` is the mark itself: a hidden cell carries no number), 'text', 'missing'.
+    """
 
     text: str
     value: Value
-    kind: str  # 'label', 'count', 'share', 'estimate', 'hidden', 'text', 'missing'
+    kind: str
+
+    def __post_init__(self) -> None:
+        if self.kind == "hidden" and self.value != self.text:
+            raise ValueError(f"een verborgen cel draagt geen getal: {self!r}")
 
     @property
     def published(self) -> bool:
         return self.kind != "hidden"
 
 
-def cell_from_text(text: str, *, lang: str = "nl", label: bool = False,
-                   threshold: int = 5) -> TableCell:
-    """The typed cell of a formatted number as the report prints it.
+def _typed(kind: str, value: Any, digits: int) -> Number:
+    if kind == "count":
+        return int(value)
+    if kind == "share":
+        return Share(float(value), digits)
+    return Estimate(float(value), digits, euro=kind == "euro")
 
-    '1.234' is the count 1234, '78,7 %' the share 0.787, '26,66' the estimate 26.66; the
-    marks '<5' and 'x' are hidden cells, '–' a missing value; anything else (a label, an
-    estimate with its interval) stays text. The value is the number *as printed*: the
-    workbook never holds a digit the report does not.
+
+def cell_of(item: str, *, label: bool = False, threshold: int = 5) -> TableCell:
+    """The cell of what a chapter put in a table.
+
+    A formatted number (``Printed``) carries its source value: the count 1234, the share
+    2/3 unrounded, the estimate 26.6634, an interval's three numbers. The marks '<5' and
+    'x' are hidden cells, '–' a missing value, any other text (a label, a sentence, a
+    number pasted into text) stays text: nothing is parsed back from what was printed.
     """
+    if isinstance(item, Printed):
+        if item.kind in ("interval", "share-interval"):
+            inner = "share" if item.kind == "share-interval" else "estimate"
+            return TableCell(item, tuple(_typed(inner, v, item.digits) for v in item.value),
+                             "interval")
+        kind = "estimate" if item.kind == "euro" else item.kind
+        return TableCell(str(item), _typed(item.kind, item.value, item.digits), kind)
+    text = str(item)
     if label:
         return TableCell(text, text, "label")
     if text in (f"<{threshold}", "x"):
         return TableCell(text, text, "hidden")
-    if text in ("–", ""):
+    if text in (MISSING, ""):
         return TableCell(text, None, "missing")
-    integer, decimal, group, point = _PATTERNS.get(lang, _PATTERNS["nl"])
-    plain = text.replace(_NB, " ").strip()
-    if plain.endswith("%"):
-        number = plain[:-1].strip()
-        if decimal.fullmatch(number) or integer.fullmatch(number):
-            value = float(number.replace(group, "").replace(point, "."))
-            digits = len(number.split(point)[1]) if point in number else 0
-            return TableCell(text, Share(round(value / 100, digits + 2)), "share")
-    if integer.fullmatch(plain):
-        return TableCell(text, int(plain.replace(group, "")), "count")
-    if decimal.fullmatch(plain):
-        return TableCell(text, float(plain.replace(group, "").replace(point, ".")), "estimate")
     return TableCell(text, text, "text")
 
 
@@ -177,21 +185,18 @@ class Report:
 
 def table_cells(rows: Sequence[Sequence[str | TableCell]], numeric: Sequence[bool], *,
                 lang: str, threshold: int) -> tuple[tuple[TableCell, ...], ...]:
-    """Cells from display rows: numeric columns typed (``cell_from_text``), others text;
-    a ``TableCell`` given by the chapter is kept as it is."""
+    """Cells from display rows (``cell_of``): the first column is the row labels unless a
+    number was formatted for it; a ``TableCell`` given by the chapter is kept as it is.
+    ``numeric`` and ``lang`` only shape the page (alignment), not the values."""
+    del numeric, lang  # the value travels with the formatted number itself
     out = []
     for row in rows:
         cells = []
         for j, item in enumerate(row):
             if isinstance(item, TableCell):
                 cells.append(item)
-            elif j == 0:
-                cells.append(cell_from_text(item, label=True))
-            elif not numeric[j]:  # a text column: only a plain number in it is a number
-                cell = cell_from_text(item, lang=lang, threshold=threshold)
-                cells.append(cell if cell.kind in ("count", "estimate", "share")
-                             else TableCell(item, item, "text"))
             else:
-                cells.append(cell_from_text(item, lang=lang, threshold=threshold))
+                cells.append(cell_of(item, label=j == 0 and not isinstance(item, Printed),
+                                     threshold=threshold))
         out.append(tuple(cells))
     return tuple(out)
