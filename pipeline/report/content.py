@@ -86,9 +86,13 @@ def software_versions(packages: Iterable[str] = SOFTWARE) -> dict[str, str]:
 
 def workbook_sheets(report: Report) -> dict[str, Sheet]:
     """One sheet per numbered table of the report ('Tabel 3.1'): its headers and typed
-    cells (counts as int, shares as ``Share``, estimates as float, labels and the hidden
-    marks '<5' / 'x' as text: the same published cells as the report), with the title,
-    the n and the source in note rows. Render in Dutch for Dutch headers."""
+    cells as the report's cells carry them (counts as int, shares as unrounded ``Share``,
+    estimates as unrounded ``Estimate``, each shown with the report's decimals; labels and
+    the hidden marks '<5' / 'x' as text, with no number behind them), with the title, the
+    n and the source in note rows. A column of estimates with their interval ('0,83
+    (0,76–0,91)') becomes three columns: the estimate, its lower and its upper bound.
+    Render in Dutch for Dutch headers."""
+    lower, upper = "ondergrens", "bovengrens"
     sheets: dict[str, Sheet] = {}
     for table in report.tables:
         headers: list[str] = []
@@ -97,7 +101,18 @@ def workbook_sheets(report: Report) -> dict[str, Sheet]:
             while name in headers:
                 name, k = f"{column} ({k})", k + 1
             headers.append(name)
-        rows = [dict(zip(headers, (c.value for c in row), strict=True)) for row in table.cells]
+        spans = {j for row in table.cells for j, c in enumerate(row) if c.kind == "interval"}
+        rows = []
+        for cells in table.cells:
+            row: dict[str, Any] = {}
+            for j, (header, cell) in enumerate(zip(headers, cells, strict=True)):
+                if j not in spans:
+                    row[header] = cell.value
+                    continue
+                est, lo, hi = cell.value if cell.kind == "interval" else (
+                    cell.value, None, None)
+                row |= {header: est, f"{header} ({lower})": lo, f"{header} ({upper})": hi}
+            rows.append(row)
         sheets[table.label] = Sheet(rows, tuple(x for x in (table.title, table.n,
                                                             table.source) if x))
     return sheets
