@@ -9,7 +9,8 @@ and prose data. A placeholder whose key does not exist fails here, not as a wron
 in print.
 
 Prose (``Markup`` built by ``prose.markup``) may also write ``{link:key}``: the label as a
-link to the block's anchor; in plain text it is the label alone.
+link to the block's anchor; in plain text it is the label alone. ``{link?:key}`` cites a
+block of another chapter that a year may lack: it reads '–' then, instead of failing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from pipeline.report.formatting import MISSING
 from pipeline.report.model import Block, Chapter, Figure, Section, Table, Text
 
 
@@ -30,7 +32,7 @@ def N_(text: str) -> str:
 
 
 REF = re.compile(r"\{ref:([\w:.-]+)\}")
-LINK = re.compile(r"\{(ref|link):([\w:.-]+)\}")
+LINK = re.compile(r"\{(ref|link)(\??):([\w:.-]+)\}")
 TABLE = N_("Tabel %(n)s")
 FIGURE = N_("Figuur %(n)s")
 
@@ -106,7 +108,9 @@ def resolve(text: str, refs: Mapping[str, str]) -> str:
     return REF.sub(label, text)
 
 
-def _known(key: str, refs: Mapping[str, str]) -> str:
+def _known(key: str, refs: Mapping[str, str], optional: bool = False) -> str:
+    if optional and key not in refs:
+        return MISSING
     if key not in refs:
         raise UnknownReference(f"verwijzing naar iets dat niet in het rapport staat: {key}")
     return refs[key]
@@ -117,10 +121,10 @@ def resolve_markup(text: Markup, refs: Mapping[str, str], anchors: Mapping[str, 
     """Prose with ``{ref:key}`` (the label) and ``{link:key}`` (the label linked to its
     anchor) resolved; the label is escaped, the result stays trusted markup."""
     def label(match: re.Match[str]) -> str:
-        text = escape(_known(match[2], refs))
-        if match[1] == "ref":
+        text = escape(_known(match[3], refs, bool(match[2])))
+        if match[1] == "ref" or match[3] not in anchors:
             return text
-        return Markup('<a href="#%s">%s</a>') % (anchors[match[2]], text)
+        return Markup('<a href="#%s">%s</a>') % (anchors[match[3]], text)
     return Markup(LINK.sub(label, text))
 
 
@@ -128,7 +132,8 @@ def _resolve_any(value: Any, refs: Mapping[str, str], anchors: Mapping[str, str]
     if isinstance(value, Markup):
         return resolve_markup(value, refs, anchors) if "{" in value else value
     if isinstance(value, str):  # plain text: a link is its label alone
-        return LINK.sub(lambda m: _known(m[2], refs), value) if "{" in value else value
+        return LINK.sub(lambda m: _known(m[3], refs, bool(m[2])), value) \
+            if "{" in value else value
     if isinstance(value, list):
         return [_resolve_any(v, refs, anchors) for v in value]
     if isinstance(value, tuple):

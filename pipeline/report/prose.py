@@ -32,9 +32,10 @@ def markup(message: str, /, **values: Any) -> Markup:
     return Markup(message) % values
 
 
-def link(key: str) -> Markup:
-    """A linked cross-reference ('Tabel 6.1') to the table, figure or section ``key``."""
-    return Markup("{link:%s}") % key
+def link(key: str, *, optional: bool = False) -> Markup:
+    """A linked cross-reference ('Tabel 6.1') to the table, figure or section ``key``;
+    ``optional`` for a block of another chapter that a year may lack ('–' then)."""
+    return Markup("{link?:%s}" if optional else "{link:%s}") % key
 
 
 def ref(key: str) -> str:
@@ -42,13 +43,15 @@ def ref(key: str) -> str:
     return "{ref:" + key + "}"
 
 
-def join(parts: Iterable[str | Markup | None], sep: str = " ") -> Markup:
-    """Sentences of one paragraph, escaped where not markup; empty parts left out."""
+def join(parts: Iterable[str | Markup | None | bool], sep: str = "\n") -> Markup:
+    """Sentences of one paragraph, escaped where not markup; empty parts left out. One
+    sentence group a line in the HTML source (a browser shows a space), so the golden
+    text keeps its lines."""
     return Markup(sep).join(p for p in parts if p)
 
 
-def paragraph(*parts: str | Markup | None) -> Text:
-    """One ``<p>``: its sentences joined by a space."""
+def paragraph(*parts: str | Markup | None | bool) -> Text:
+    """One ``<p>``: its sentence groups joined (``join``); a false part is left out."""
     return Text("alinea", {"text": join(parts)})
 
 

@@ -1,4 +1,7 @@
-"""Chapter 5, Resultaten: closure, goals, eviction avoided, competing outcomes, models."""
+"""Chapter 5, Resultaten: closure, goals, eviction avoided, competing outcomes, models.
+
+The chapter's text is here and, for the model sections, in ``modeltekst`` (prose.py:
+messages are trusted markup, values escaped)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from pipeline.report.labels import (
     OUTCOME_LABELS,
 )
 from pipeline.report.model import Block, Chapter, Section, Text
+from pipeline.report.prose import link, markup, paragraph
 
 
 def chapter_results(ctx: Context) -> list[Section]:
@@ -38,9 +42,11 @@ def results_closure(ctx: Context) -> list[Block]:
         "afsluitreden", "afsluitreden", tab,
         title=ctx.t("Reden van afsluiting, in %(year)s afgesloten trajecten") % {
             "year": ctx.year}, n=n, pop="closed")
-    return [Text("resultaten_afsluiting", {"n": ctx.count("counts.closed",
-                                                           ctx.p["closed"]["n"])}),
-            figure]
+    return [paragraph(markup(ctx.t(
+        '%(figure)s toont waarom de %(n)s trajecten die in %(year)s werden afgesloten, '
+        'eindigden; %(table)s geeft de verdeling per CAW-regio.'), figure=link("afsluitreden"),
+        n=ctx.count("counts.closed", ctx.p["closed"]["n"]), year=ctx.year,
+        table=link("afsluitreden-regio", optional=True))), figure]
 
 
 def results_goals(ctx: Context) -> list[Block]:
@@ -58,8 +64,12 @@ def results_goals(ctx: Context) -> list[Block]:
         rows.append([ctx.level("handelingsdoelen", g), grid.count(i, 0), share])
     rows.append([ctx.t("Totaal"), grid.count(3, 0), grid.share(3, 0)])
     return [
-        Text("resultaten_doelen", {"reached": rows[0][2], "partly": rows[1][2],
-                                   "not": rows[2][2]}),
+        paragraph(markup(ctx.t(
+            'Bij elke afsluiting registreert de woonbegeleider of de handelingsdoelen uit het '
+            'handelingsplan bereikt werden. Ze werden volledig bereikt bij %(reached)s van de '
+            'afsluitingen, gedeeltelijk bij %(partly)s en niet bij %(notreached)s (%(table)s).'),
+            reached=rows[0][2], partly=rows[1][2], notreached=rows[2][2],
+            table=link("doelen"))),
         ctx.table("doelen", ctx.t("Handelingsdoelen bij afsluiting, in %(year)s afgesloten "
                                     "trajecten") % {"year": ctx.year},
                    [ctx.t("Handelingsdoelen"), ctx.t("Aantal"),
@@ -84,7 +94,6 @@ def avoided_rate(ctx: Context) -> tuple[str, str] | None:
 
 def results_avoided(ctx: Context) -> list[Block]:
     overall = _get(ctx.r, "indicators", "overall", default={})
-    ev = ctx.r.get("eviction_avoided", {})
     yes = overall.get("eviction_avoided") or 0
     known = overall.get("eviction_n") or 0
     unknown = overall.get("eviction_unknown") or 0
@@ -104,10 +113,15 @@ def results_avoided(ctx: Context) -> list[Block]:
             for i, k in enumerate(["ja", "nee", "onbekend"])]
     rows.append([ctx.t("Totaal"), grid.count(3, 0), grid.share(3, 0)])
     return [
-        Text("resultaten_vermeden", {"rate": rate, "n": cells["known"].text(ctx.num),
-                                     "unknown": grid.count(2, 0),
-                                     "logistic_n": ctx.count("eviction.known",
-                                                              ev.get("n"))}),
+        paragraph(markup(ctx.t(
+            'Per afgesloten dossier registreert de woonbegeleider of een uithuiszetting '
+            'vermeden werd (omzendbrief, bijlage, punt 5.5). Onder de %(n)s afsluitingen van '
+            '%(year)s waarvoor dat geregistreerd is (ja of nee), werd de uithuiszetting volgens '
+            'die registratie vermeden bij %(rate)s. Het is de inschatting van de begeleider op '
+            'het moment van afsluiten, geen opvolging achteraf. Bij %(unknown)s afsluitingen is '
+            'de afloop onbekend; die tellen niet mee (%(table)s).'),
+            n=cells["known"].text(ctx.num), year=ctx.year, rate=rate,
+            unknown=grid.count(2, 0), table=link("vermeden"))),
         ctx.table("vermeden", ctx.t("Uithuiszetting vermeden, in %(year)s afgesloten "
                                       "trajecten") % {"year": ctx.year},
                    [ctx.t("Uithuiszetting vermeden"), ctx.t("Aantal"),
@@ -138,8 +152,6 @@ def results_incidence(ctx: Context) -> list[Block]:
                      extra=lambda spec: spec.total(
                          "closed", [(i, 0) for i in range(m)],
                          fact=ctx.ck.fact("counts.closed", sum(counts))))
-    blocks.append(Text("resultaten_incidentie", {
-        "n": grid.count(m + 1, 0), "conf": ctx.pct(ci.get("conf_level"), 0)}))
     # a curve or share of an outcome with a hidden count would reveal that count
     hidden = {k for i, k in enumerate(outcomes) if grid.hidden(i, 0)}
     curve = ci.get("curve") or {}
@@ -187,6 +199,7 @@ def results_incidence(ctx: Context) -> list[Block]:
             notes=[ctx.t("Een streepje: niet meer waargenomen."),
                    ctx.t("x: niet gepubliceerd, want de uitkomst telt minder dan %(t)s "
                           "afsluitingen.") % {"t": ctx.threshold} if hidden else ""]))
+    blocks.insert(0, incidence_text(ctx, grid.count(m + 1, 0), conf, blocks))
     labels = [ctx.t(OUTCOME_LABELS[k]) for k in outcomes] + [
         ctx.t("Nog open op de peildatum")]
     rows = [[label, grid.count(i, 0), grid.share(i, 0)] for i, label in enumerate(labels)]
@@ -196,6 +209,28 @@ def results_incidence(ctx: Context) -> list[Block]:
         [ctx.t("Uitkomst"), ctx.t("Aantal"), ctx.t("Aandeel")], rows, grids=[grid],
         total_rows=1, n=ctx.n_line(n, N_("n = %(n)s trajecten"), fact="counts.active")))
     return blocks
+
+
+def incidence_text(ctx: Context, n: str, conf: str, blocks: list[Block]) -> Block:
+    """The four ways a trajectory ends, and what the figure and tables below show."""
+    shown = {b.key for b in blocks if not isinstance(b, Text)}
+    return paragraph(
+        markup(ctx.t(
+            'Bij de afsluiting registreert de woonbegeleider of de uithuiszetting vermeden werd. '
+            'Zo eindigt een traject op één van vier manieren: met een vermeden uithuiszetting, '
+            "met een uithuiszetting, zonder uithuiszetting maar met 'niet vermeden' "
+            'geregistreerd, of met een onbekende afloop.')),
+        "incidentie" in shown and markup(ctx.t(
+            '%(figure)s toont voor alle %(n)s trajecten hoe het aandeel dat op elk van die '
+            'manieren werd afgesloten, oploopt met de tijd; samen vormen ze het complement van '
+            'de curve in %(km)s.'), figure=link("incidentie"), n=n,
+            km=link("km", optional=True)),
+        "incidentie-tabel" in shown and markup(ctx.t(
+            '%(table)s geeft de waarden na 90, 180, 365 en 730 dagen met hun %(conf)s-BI.'),
+            table=link("incidentie-tabel"),
+            conf=conf),
+        markup(ctx.t('%(table)s telt de trajecten naar hun uitkomst op de peildatum.'),
+               table=link("uitkomsten")))
 
 
 def build(ctx: Context) -> Chapter:

@@ -18,7 +18,7 @@ from pipeline.report.context import (
 from pipeline.report.disclosure import TOTAL
 from pipeline.report.labels import N_
 from pipeline.report.model import Block, Chapter, Section
-from pipeline.report.prose import link, markup, paragraph, ref
+from pipeline.report.prose import join, link, markup, paragraph, ref
 
 
 def chapter_course(ctx: Context) -> list[Section]:
@@ -56,11 +56,11 @@ def course_duration(ctx: Context) -> list[Block]:
             'werden er %(events)s vóór de peildatum afgesloten; de andere liepen nog en tellen '
             'mee tot de peildatum.'), n=ctx.count("counts.active", tc.get("n")),
             events=ctx.count("counts.closed", tc.get("events"))),
-        markup(ctx.t('De mediane duur tot afsluiting bedraagt %(median)s dagen (%(conf)s-BI '
-                     '%(ci)s).'), median=ctx.num(median),
-               conf=ctx.pct(tc.get("conf_level"), 0),
-               ci=ctx.ci(median, [lo, hi], 0).partition(" ")[2].strip("()") or fmt.MISSING),
-        verdict)]
+        join([markup(ctx.t('De mediane duur tot afsluiting bedraagt %(median)s dagen '
+                           '(%(conf)s-BI %(ci)s).'), median=ctx.num(median),
+                     conf=ctx.pct(tc.get("conf_level"), 0),
+                     ci=ctx.ci(median, [lo, hi], 0).partition(" ")[2].strip("()")
+                     or fmt.MISSING), verdict], " "))]
     if curve.get("days"):
         shown = ctx.observed(curve, ["survival", "lower", "upper"])
         chart = charts.km_chart(shown, conf_level=tc.get("conf_level") or 0.95,
