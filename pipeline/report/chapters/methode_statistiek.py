@@ -115,7 +115,7 @@ def methods_statistics(ctx: Context) -> list[Block]:
          ctx.variable(ms["cluster"]) if ms.get("cluster") else ctx.t("geen")],
         [ctx.t("Leeftijdsklassen (ondergrenzen)"),
          ", ".join(str(a) for a in [16, *ms.get("age_bands", [])])],
-        [ctx.t("Drempel voor kleine aantallen"), str(ctx.threshold)],
+        [ctx.t("Drempel voor kleine aantallen"), ctx.num(ctx.threshold)],
         [ctx.t("Rundatum (regel: geen datum in de toekomst)"),
          fmt.long_date(_get(ctx.r, "settings", "run_date"), ctx.lang)],
     ]
