@@ -124,11 +124,22 @@ class Figure:
 
 @dataclass(frozen=True)
 class Text:
-    """Prose: ``name`` is a macro of reports/templates/_tekst.j2, or 'alinea'/'lijst'."""
+    """Prose, written by its chapter (``prose``): ``name`` is the layout macro of
+    reports/templates/_blokken.j2 that shows it: 'alinea' ({"text"}), 'lijst' ({"items":
+    [{"text", "sub"}], "style"}), 'opsomming' ({"items"}) or 'definities' ({"items":
+    [(term, text)], "term_lang"}). A text is a str (escaped when shown) or Markup (trusted:
+    a catalogue message with its values escaped, ``prose.markup``)."""
 
     name: str
     data: dict[str, Any] = field(default_factory=dict, hash=False)
     kind: str = "text"
+
+    def __post_init__(self) -> None:
+        if self.name not in LAYOUTS:  # a name the template cannot show
+            raise ValueError(f"geen opmaak voor tekstblok {self.name!r}")
+
+
+LAYOUTS = ("alinea", "lijst", "opsomming", "definities")
 
 
 Block = Table | Figure | Text

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from pipeline.report import feedback
 from pipeline.report import formatting as fmt
-from pipeline.report.chapters import vergelijking
+from pipeline.report.chapters import regiotekst, vergelijking
 from pipeline.report.context import (
     HIDDEN,
     Context,
@@ -66,10 +66,9 @@ def regions_norm(ctx: Context) -> list[Block]:
                      ctx.yes_no(row.get("meets_norm"))])
     failing = [ctx.region(r["caw"]) for r in rows_in if r.get("meets_norm") is False]
     return [
-        Text("regio_norm", {"meeting": ctx.num(overall.get("regions_meeting_norm")),
-                            "with_fte": ctx.num(overall.get("regions_with_fte")),
-                            "failing": failing, "norm": ctx.dec(norm, 0),
-                            "overall": rows[-1][4]}),
+        regiotekst.norm_text(ctx, meeting=ctx.num(overall.get("regions_meeting_norm")),
+                             with_fte=ctx.num(overall.get("regions_with_fte")),
+                             failing=failing, norm=ctx.dec(norm, 0), overall=rows[-1][4]),
         ctx.table("norm", ctx.t("Actieve trajecten per VTE tegenover de norm van "
                                   "%(clients_norm)s, per CAW-regio") % ctx.norm_words,
                    [ctx.t("CAW-regio"), ctx.t("VTE (gem. over het jaar)"),
@@ -105,11 +104,11 @@ def regions_caseload(ctx: Context) -> list[Block]:
                        HIDDEN if hidden else ctx.pct(
                            row.get("little_relative_discrepancy"), 0)])
     return [
-        Text("regio_caseload", {
-            "caseload": ctx.dec(overall.get("mean_caseload_per_fte")),
-            "norm": ctx.dec(norms.get("caseload_per_fte"), 0),
-            "months": ctx.dec(overall.get("rmst_months")),
-            "norm_months": ctx.dec(norms.get("duration_months"), 0)}),
+        regiotekst.caseload_text(
+            ctx, caseload=ctx.dec(overall.get("mean_caseload_per_fte")),
+            norm=ctx.dec(norms.get("caseload_per_fte"), 0),
+            months=ctx.dec(overall.get("rmst_months")),
+            norm_months=ctx.dec(norms.get("duration_months"), 0)),
         ctx.table("caseload", ctx.t("Gelijktijdige begeleidingen en duur per CAW-regio"),
                    [ctx.t("CAW-regio"), ctx.t("Gem. aantal open trajecten"),
                     ctx.t("per VTE (2011: %(caseload_norm)s per hulpverlener)") % ctx.norm_words,
@@ -174,7 +173,7 @@ def regions_outcomes(ctx: Context) -> list[Block]:
                             row.get("eviction_avoided_rate"),
                             row.get("eviction_avoided_ci"))])
     blocks: list[Block] = [
-        Text("regio_uitkomsten"),
+        regiotekst.outcomes_text(ctx),
         ctx.table("doelen-regio", ctx.t("Handelingsdoelen bij afsluiting per CAW-regio"),
                    [ctx.t("CAW-regio"), ctx.t("n"),
                     *(ctx.level("handelingsdoelen", g) for g in goals)], goal_rows,
@@ -223,8 +222,7 @@ def regions_rereferral(ctx: Context) -> list[Block]:
         rows.append([label, grid.count(i, 2), grid.count(i, 0),
                      HIDDEN if hidden else ctx.pct_ci(x.get("rate"), x.get("rate_ci"))])
     return [
-        Text("regio_herval", {"cohort": rr.get("cohort_year"),
-                              "rate": rows[-1][3]}),
+        regiotekst.rereferral_text(ctx, cohort=rr.get("cohort_year"), rate=rows[-1][3]),
         ctx.table("herval", ctx.t("Herval: opnieuw in begeleiding binnen 12 maanden na "
                                     "een afsluiting in %(year)s") % {
             "year": rr.get("cohort_year")},
@@ -260,12 +258,11 @@ def regions_agreements(ctx: Context) -> list[Block]:
     if not per_caw:
         return [ctx.para(ctx.t("Er zijn geen gegevens over samenwerkingsovereenkomsten."))]
     return [
-        Text("regio_overeenkomsten", {
-            "covered": ctx.num(overall.get("regions_gebiedsdekkend")),
-            "regions": ctx.num(len(per_caw)),
-            "landlords": ctx.pct(overall.get("landlords_share")),
-            "dwellings": ctx.pct(overall.get("landlords_dwellings_share")),
-            "local": ctx.pct(overall.get("share_with_local_authority"))}),
+        regiotekst.agreements_text(
+            ctx, covered=ctx.num(overall.get("regions_gebiedsdekkend")),
+            regions=ctx.num(len(per_caw)), landlords=ctx.pct(overall.get("landlords_share")),
+            dwellings=ctx.pct(overall.get("landlords_dwellings_share")),
+            local=ctx.pct(overall.get("share_with_local_authority"))),
         ctx.table("overeenkomsten", ctx.t("Samenwerkingsovereenkomsten in voege op de "
                                             "peildatum, per CAW-regio"),
                    [ctx.t("CAW-regio"), ctx.t("SHM's met overeenkomst"),
@@ -285,9 +282,10 @@ def regions_agreements(ctx: Context) -> list[Block]:
 def regions_extra_fte(ctx: Context) -> list[Block]:
     extra = _get(ctx.r, "indicators", "extra_fte", default={})
     reinf = extra.get("per_reinforcement", [])
-    blocks: list[Block] = [Text("regio_extra_vte", {
-        "realised": ctx.num(sum(1 for x in reinf if x.get("realised_within_month"))),
-        "total": ctx.num(len(reinf))})]
+    blocks: list[Block] = [regiotekst.extra_fte_text(
+        ctx, realised=ctx.num(sum(1 for x in reinf if x.get("realised_within_month"))),
+        total=ctx.num(len(reinf)), per_reinforcement=bool(reinf),
+        per_region=bool(extra.get("per_caw")))]
     if reinf:
         grid = ctx.grid("extra-vte", [str(i) for i in range(len(reinf))],
                          [[x.get("starts_before") or 0 for x in reinf],
