@@ -56,7 +56,7 @@ YEAR = 2013
 SOURCE = "Bron: registratie preventieve woonbegeleiding, bewerking pwb."
 CHAPTERS = ["1 Inleiding", "2 Gegevens en methode", "3 Profiel van de doelgroep",
             "4 Verloop van de begeleiding", "5 Resultaten", "6 Resultaten per CAW-regio",
-            "7 Vraag en aanbod", "8 Besluit", "Bijlagen"]
+            "7 Evolutie", "8 Vraag en aanbod", "9 Besluit", "Bijlagen"]
 STAMP = re.compile(r"(<time data-run-timestamp>)[^<]*(</time>)")
 NB = "\u00a0"
 
@@ -539,8 +539,8 @@ def test_english_render_is_complete(year: SimpleNamespace) -> None:
     doc = outline(year.en)
     assert doc.chapters == ["1 Introduction", "2 Data and methods",
                             "3 Profile of the target group", "4 Course of the support",
-                            "5 Results", "6 Results by CAW region", "7 Need and supply",
-                            "8 Conclusions", "Appendices"]
+                            "5 Results", "6 Results by CAW region", "7 Trend",
+                            "8 Need and supply", "9 Conclusions", "Appendices"]
     assert '<html lang="en">' in year.en
     assert all(b["caption"].startswith(("Table ", "Figure ")) for b in doc.blocks)
     assert "Source: registration of preventive housing support" in year.en

@@ -537,7 +537,7 @@ def line_chart(x: Sequence[float], series: Mapping[str, Sequence[Point]], *,
         if name not in band or math.isnan(_plotted(series[name][i])):
             return text
         lo, hi = (_shown(b[i], value_text) for b in band[name])
-        return f"{text} ({lo}–{hi})"
+        return text if lo == hi == fmt.MISSING else f"{text} ({lo}; {hi})"
 
     columns = [x_label, *((band_label % {"name": n}) if n in band and band_label else n
                           for n in series)]
@@ -559,8 +559,14 @@ def small_multiples(x: Sequence[float], panels: Mapping[str, Sequence[Point]], *
     n = max(len(panels), 1)
     cols = min(columns, n)
     rows_n = math.ceil(n / cols)
-    fig = Figure(figsize=(6.4, 0.6 + 1.35 * rows_n), layout="constrained")
-    axes = fig.subplots(rows_n, cols, sharex=True, sharey=True, squeeze=False)
+    height = 0.7 + 1.35 * rows_n
+    # fixed margins instead of the constrained layout: ten panels laid out by the solver
+    # cost seconds a chart, and the panels' labels are short and known
+    fig = Figure(figsize=(6.4, height))
+    axes = fig.subplots(rows_n, cols, sharex=True, sharey=True, squeeze=False,
+                        gridspec_kw={"left": 0.1, "right": 0.98, "bottom": 0.35 / height,
+                                     "top": 1 - 0.45 / height, "wspace": 0.18,
+                                     "hspace": 0.45})
     for k, ax in enumerate(axes.flat):
         if k >= len(panels):
             ax.set_axis_off()
@@ -570,7 +576,8 @@ def small_multiples(x: Sequence[float], panels: Mapping[str, Sequence[Point]], *
                 marker="o", ms=3)
         if reference is not None:
             ax.axhline(reference[0], color="#777777", lw=0.8, ls="--")
-        ax.set_title(name, fontsize=8, pad=2)
+        ax.text(0.5, 1.03, name, transform=ax.transAxes, ha="center", va="bottom",
+                fontsize=8)  # not set_title: placing titles measures every panel
         ax.tick_params(labelsize=7)
         _line_axes(ax, xs, x_text, percent=percent, locale=locale,
                    every=max(1, math.ceil(len(xs) / 4)))
@@ -579,9 +586,10 @@ def small_multiples(x: Sequence[float], panels: Mapping[str, Sequence[Point]], *
     if len(xs) > 1:
         pad = (xs[-1] - xs[0]) * 0.12
         axes.flat[0].set_xlim(xs[0] - pad, xs[-1] + pad)
-    fig.supylabel(y_label, fontsize=8)
+    fig.text(0.01, 0.5, y_label, rotation=90, va="center", ha="left", fontsize=8)
     if reference is not None:
-        fig.suptitle(f"- - {reference[1]}", fontsize=7, color="#555555")
+        fig.text(0.98, 1 - 0.12 / height, f"- - {reference[1]}", va="top", ha="right",
+                 fontsize=7, color="#555555")
     rows = [[name, *(_shown(v, value_text) for v in values)]
             for name, values in panels.items()]
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id),

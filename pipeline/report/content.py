@@ -21,6 +21,7 @@ from pipeline.report import blocks, numbering
 from pipeline.report.chapters import (
     besluit,
     bijlagen,
+    evolutie,
     inleiding,
     methode,
     modellen,
@@ -36,7 +37,7 @@ from pipeline.report.model import Chapter, Figure, Report, Section, Table, Text
 
 SOFTWARE = ("pwb", "polars", "numpy", "scipy", "statsmodels", "matplotlib", "jinja2", "babel",
             "great-expectations", "dagster")
-CHAPTERS = (inleiding, methode, profiel, verloop, resultaten, regio, vraag)
+CHAPTERS = (inleiding, methode, profiel, verloop, resultaten, regio, evolutie, vraag)
 MODULES = (blocks, *CHAPTERS, modellen, besluit, bijlagen)
 
 __all__ = ["SOURCE", "Builder", "Chapter", "Counts", "Figure", "Report", "Section", "Table",
