@@ -89,6 +89,28 @@ def _fact(ctx: Context, name: str, value: int) -> str | None:
     return ctx.ck.fact(name, value)
 
 
+def fact_name(kind: str, caw: str, year: int, last: int) -> str:
+    """The shared name of a count (one status wherever it is shown): the reporting year's
+    counts are chapter 6's and chapter 5's; earlier years' the names the regional feedback
+    reports (pipeline/report/feedback.py) use for the same counts. ``caw`` FLANDERS is
+    'all' there. (The last year's open trajectories, active minus closed, are declared
+    by chapter 4's period table, not here.)"""
+    who, flanders = ("all" if caw == FLANDERS else caw), caw == FLANDERS
+    if year == last:
+        named = {"A": "counts.active" if flanders else f"active.n.{caw}",
+                 "C": "counts.closed" if flanders else f"closed.n.{caw}",
+                 "uithuisgezet": "outcome.uithuisgezet" if flanders else f"evicted.{caw}",
+                 # not chapter 6's eviction.ja.<caw>: 'ja' there counts evicted ones too
+                 **({o: f"outcome.{o}" for o in OUTCOMES if o != "uithuisgezet"}
+                    if flanders else {})}
+        if kind in named:
+            return named[kind]
+    return {"S": f"starts.{who}.{year}", "R": f"referrals.{who}.{year}",
+            "A": f"active.{who}.{year}", "C": f"closed.{who}.{year}",
+            "vermeden": f"avoided.{who}.{year}", "uithuisgezet": f"evicted.{who}.{year}",
+            }.get(kind, f"evolutie.{kind}.{who}.{year}")
+
+
 def publish(ctx: Context, trends: Mapping[str, Any]) -> Published:
     """Declare every count of the chapter with its relations and let the checkpoint decide."""
     years = list(trends["years"])
@@ -103,50 +125,40 @@ def publish(ctx: Context, trends: Mapping[str, Any]) -> Published:
             s, r = _int(row.get("starts")), _int(row.get("referrals"))
             a, c = _int(row.get("active")), _int(row.get("closed"))
             if r <= s:  # referrals of the year are starts of the year: S = R + late ones
-                spec.cell(("R", caw, y), r, fact=_fact(ctx, f"evolutie.R.{caw}.{y}", r))
+                spec.cell(("R", caw, y), r, fact=_fact(ctx, fact_name("R", caw, y, last), r))
                 spec.cell(("L", caw, y), s - r)
                 spec.total(("S", caw, y), [("R", caw, y), ("L", caw, y)],
-                           fact=_fact(ctx, f"evolutie.S.{caw}.{y}", s))
+                           fact=_fact(ctx, fact_name("S", caw, y, last), s))
             else:  # inconsistent dates: no relation to declare
                 spec.cell(("R", caw, y), r)
-                spec.cell(("S", caw, y), s, fact=_fact(ctx, f"evolutie.S.{caw}.{y}", s))
+                spec.cell(("S", caw, y), s, fact=_fact(ctx, fact_name("S", caw, y, last), s))
             spec.cell(("K", caw, y), max(a - s, 0))  # carried in from the year before
-            a_fact = f"active.n.{caw}" if y == last else f"evolutie.A.{caw}.{y}"
             spec.total(("A", caw, y), [("K", caw, y), ("S", caw, y)],
-                       fact=_fact(ctx, a_fact, a))
+                       fact=_fact(ctx, fact_name("A", caw, y, last), a))
             for o, n in _outcome_counts({**row, "year": y}).items():
-                spec.cell(("O", o, caw, y), n)
-            c_fact = f"closed.n.{caw}" if y == last else f"evolutie.C.{caw}.{y}"
+                spec.cell(("O", o, caw, y), n, fact=_fact(ctx, fact_name(o, caw, y, last), n))
             spec.total(("C", caw, y), [("O", o, caw, y) for o in OUTCOMES],
-                       fact=_fact(ctx, c_fact, c))
+                       fact=_fact(ctx, fact_name("C", caw, y, last), c))
             if i:  # carried into this year = active minus closed of the year before
                 prev = rows[caw].get(years[i - 1], zero)
                 if _int(prev.get("active")) - _int(prev.get("closed")) == a - s:
                     spec.total(("A2", caw, years[i - 1]),
                                [("C", caw, years[i - 1]), ("K", caw, y)],
                                fact=spec.quantities[("A", caw, years[i - 1])].fact)
-        final = rows[caw].get(years[-1], zero)
-        spec.cell(("E", caw), max(_int(final.get("active")) - _int(final.get("closed")), 0))
-        spec.total(("A2", caw, years[-1]), [("C", caw, years[-1]), ("E", caw)],
-                   fact=spec.quantities[("A", caw, years[-1])].fact)
     for y in years:  # Flanders: the sums of the regions (checked against results.json)
         flanders = rows[FLANDERS].get(y, zero)
-        facts = {"S": f"evolutie.S.{FLANDERS}.{y}", "R": f"evolutie.R.{FLANDERS}.{y}",
-                 "A": "counts.active" if y == last else f"evolutie.A.{FLANDERS}.{y}",
-                 "C": "counts.closed" if y == last else f"evolutie.C.{FLANDERS}.{y}"}
         fields = {"S": "starts", "R": "referrals", "A": "active", "C": "closed"}
-        for kind, name in facts.items():
+        for kind in fields:
             total = sum(spec.quantities[(kind, caw, y)].value for caw in codes)
             if total != _int(flanders.get(fields[kind])):
                 raise ValueError(f"trends {y}: de regio's tellen niet op tot Vlaanderen "
                                  f"({fields[kind]})")
             spec.total((kind, FLANDERS, y), [(kind, caw, y) for caw in codes],
-                       fact=_fact(ctx, name, total))
+                       fact=_fact(ctx, fact_name(kind, FLANDERS, y, last), total))
         for o in OUTCOMES:
             total = sum(spec.quantities[("O", o, caw, y)].value for caw in codes)
-            name = f"outcome.{o}" if y == last else f"evolutie.O.{o}.{y}"
             spec.total(("O", o, FLANDERS, y), [("O", o, caw, y) for caw in codes],
-                       fact=_fact(ctx, name, total))
+                       fact=_fact(ctx, fact_name(o, FLANDERS, y, last), total))
     for caw in [*codes, FLANDERS]:
         for y in years:
             row = rows[caw].get(y, {})
