@@ -136,9 +136,9 @@ class Feedback:
         if not rows_in:
             return [ctx.para(ctx.t("Voor dit jaar zijn er geen gegevens over instroom en "
                                    "wachttijd."))]
+        last = len(rows_in)
         grid = ctx.grid(self.key("instroom"), [str(x["year"]) for x in rows_in],
                         [[x["n"] for x in rows_in], [x["starts"] - x["n"] for x in rows_in]],
-                        col_total=False,
                         facts={(i, 2): f"evolutie.S.{self.code}.{x['year']}"
                                for i, x in enumerate(rows_in)})
         rows = []
@@ -151,15 +151,16 @@ class Feedback:
                          ctx.dec(x.get("starts_per_fte_month"), 2)
                          if grid.cell(i, 2).published else HIDDEN])
         wd = block.get("waiting_days") or {}
-        year_all = next((x for x in _get(ctx.r, "trends", "per_year", default=[])
-                         if x["year"] == ctx.year), {})
-        n_all = self.cell(f"intake.n.all.{ctx.year}", wd.get("n"))
-        starts_all = self.cell(f"evolutie.S.{FLANDERS}.{ctx.year}", year_all.get("starts"))
-        shown = self.enough(n_all)
-        rows.append([f"{self.flanders}, {ctx.year}", self.text(starts_all), self.text(n_all),
-                     ctx.num(wd.get("median")) if shown else HIDDEN,
-                     f"{ctx.dec(wd.get('q1'), 1)}–{ctx.dec(wd.get('q3'), 1)}" if shown
-                     else HIDDEN, fmt.MISSING])
+        if wd.get("n") is not None:  # Flanders: with and without a referral date, as a grid
+            everyone = ctx.grid(self.key("instroom-vlaanderen"), [str(ctx.year)],
+                                [[int(wd["n"])], [int(wd.get("missing_referral_date") or 0)]],
+                                col_total=False,
+                                facts={(0, 2): f"evolutie.S.{FLANDERS}.{ctx.year}"})
+            shown = self.enough(everyone.cell(0, 0))
+            rows.append([f"{self.flanders}, {ctx.year}", everyone.count(0, 2),
+                         everyone.count(0, 0), ctx.num(wd.get("median")) if shown else HIDDEN,
+                         f"{ctx.dec(wd.get('q1'), 1)}–{ctx.dec(wd.get('q3'), 1)}" if shown
+                         else HIDDEN, fmt.MISSING])
         mine = next((r for r in rows if r[0] == str(ctx.year)), None)
         if mine is not None:
             self.key_figures.append((ctx.t("Mediane wachttijd (dagen)"), mine[3]))
@@ -170,10 +171,9 @@ class Feedback:
             ctx.table("instroom", ctx.t("Instroom en wachttijd per jaar van start"),
                       [ctx.t("Jaar"), ctx.t("Starts"), ctx.t("Met datum van aanmelding"),
                        ctx.t("Mediane wachttijd (dagen)"), ctx.t("Kwartielen (dagen)"),
-                       ctx.t("Starts per maand per VTE")], rows, grids=[grid], total_rows=1,
-                      n=ctx.n_line(sum(x["starts"] for x in rows_in),
-                                   N_("n = %(n)s gestarte trajecten"),
-                                   fact=f"starts.{self.code}.all"),
+                       ctx.t("Starts per maand per VTE")], rows, grids=[grid],
+                      total_rows=1 if wd.get("n") is not None else 0,
+                      n=ctx.t("n = %(n)s gestarte trajecten") % {"n": grid.count(last, 2)},
                       notes=[ctx.t("Starts per maand per VTE: starts gedeeld door de som over "
                                    "de maanden van de VTE in voege op de eerste dag van de "
                                    "maand. Mediaan en kwartielen niet gepubliceerd bij minder "
