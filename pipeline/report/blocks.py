@@ -109,6 +109,20 @@ def term_sentences(ctx: Context, terms: Sequence[Mapping[str, Any]], measure: st
     return significant, other
 
 
+def factor_note(ctx: Context, tests: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line with the joint Wald test of every characteristic with more than two
+    categories: whether the characteristic as a whole goes with the outcome, which its
+    categories' p-values, one at a time, do not say."""
+    parts = [ctx.t("%(factor)s: χ² = %(chi2)s, vg = %(df)s, %(p)s") % {
+        "factor": ctx.variable(x["factor"]), "chi2": ctx.dec(x.get("chi2"), 2),
+        "df": ctx.num(x.get("df")), "p": ctx.p_eq(x.get("p"))}
+        for x in tests if x.get("chi2") is not None]
+    if not parts:
+        return []
+    return [ctx.t("Gezamenlijke toets per kenmerk met meer dan twee categorieën (Wald): "
+                  "%(tests)s.") % {"tests": "; ".join(parts)}]
+
+
 # --------------------------------------------------------------------------- one builder
 
 FOREST_ALT = {"hr": N_("Forest plot van de hazardratio's"),
@@ -121,15 +135,18 @@ RATIO_COLUMNS = {"hr": N_("Hazardratio (%(level)s-BI)"), "or": N_("Oddsratio (%(
 def model_blocks(ctx: Context, key: str, terms: Sequence[Mapping[str, Any]], *,
                  measure: str, conf_level: float | None, title: str, forest_title: str,
                  n: str, forest_n: str, notes: Sequence[str] = (),
-                 chart_id: str | None = None) -> list[Block]:
+                 chart_id: str | None = None,
+                 factor_tests: Sequence[Mapping[str, Any]] = ()) -> list[Block]:
     """The table of a model's ratios and its forest plot: one builder for every
     regression of the report (Cox, cause-specific Cox, logistic, Fine–Gray), so their
-    rows, intervals and plots read alike. ``measure`` is 'hr', 'or' or 'shr'."""
+    rows, intervals and plots read alike. ``measure`` is 'hr', 'or' or 'shr';
+    ``factor_tests`` (the block's joint Wald tests) become a note under the table."""
+    rows = term_rows(ctx, terms, measure)  # term_rows scales age itself: only once
     terms = per_ten_years(terms, measure)
     level = {"level": ctx.pct(conf_level, 0)}
     table = ctx.table(key, title, [ctx.t("Kenmerk"), ctx.t(RATIO_COLUMNS[measure]) % level,
-                                   ctx.t("p")], term_rows(ctx, terms, measure), n=n,
-                      notes=list(notes))
+                                   ctx.t("p")], rows, n=n,
+                      notes=[*notes, *factor_note(ctx, factor_tests)])
     chart = charts.forest_plot(
         terms, measure=measure, label=lambda t: term_label(ctx, t, measure, reference=False),
         conf_level=conf_level or 0.95, locale=ctx.lang, translate=ctx.t,

@@ -224,3 +224,19 @@ def test_an_outcome_with_few_events_keeps_its_section_without_a_model() -> None:
     assert "oorzaak-onbekend" not in {t.key for t in report.tables}
     assert len(outcome_sections(report)) == 4
     assert set(modellen.OUTCOMES) == {"vermeden", "uithuisgezet", "niet_vermeden", "onbekend"}
+
+
+def test_outcome_tables_show_joint_tests_and_age_per_ten_years() -> None:
+    res = results()
+    report = build(res)
+    tables = {t.key: t for t in report.tables}
+    for outcome, model in res["cause_specific"].items():
+        table = tables[f"oorzaak-{outcome}"]
+        note = next(n for n in table.notes if n.startswith("Gezamenlijke toets"))
+        for test in model["factor_tests"]:
+            if test.get("chi2") is not None:
+                assert f"χ² = {fmt.dec(test['chi2'], 2)}, vg = {test['df']}" in note
+        age = next(x for x in model["terms"] if x["term"] == "leeftijd")
+        row = next(r for r in table.rows if r[0].startswith("Leeftijd"))
+        assert row[0] == "Leeftijd (per 10 jaar)"
+        assert row[1].startswith(fmt.dec(age["hr"] ** 10, 2) + " (")  # once, not ** 100

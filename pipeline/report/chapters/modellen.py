@@ -39,7 +39,8 @@ def results_cox(ctx: Context) -> list[Block]:
                 "e": ctx.count("counts.closed", cox.get("events"))},
             forest_n=ctx.n_line(cox.get("n"), N_("n = %(n)s trajecten"), fact="counts.active"),
             notes=[ctx.t("Een hazardratio boven 1: sneller afgesloten dan de "
-                         "referentiecategorie (ongeacht de uitkomst van de afsluiting).")])
+                         "referentiecategorie (ongeacht de uitkomst van de afsluiting).")],
+            factor_tests=cox.get("factor_tests") or [])
     if ph.get("covariates"):
         rows = [[ctx.variable(c["covariate"]), ctx.dec(c.get("chisq"), 2),
                  ctx.num(c.get("df")), ctx.pval(c.get("p"))] for c in ph["covariates"]]
@@ -75,7 +76,8 @@ def results_logistic(ctx: Context) -> list[Block]:
             forest_n=ctx.n_line(ev.get("n"), N_("n = %(n)s afgesloten trajecten"),
                                 fact="eviction.known"),
             notes=[ctx.t("Een oddsratio boven 1: hogere odds op een vermeden "
-                         "uithuiszetting dan de referentiecategorie.")], chart_id="fig-logit")
+                         "uithuiszetting dan de referentiecategorie.")], chart_id="fig-logit",
+            factor_tests=ev.get("factor_tests") or [])
     blocks += predicted_table(ctx, ev)
     return blocks
 
@@ -231,7 +233,7 @@ def results_outcome(ctx: Context, outcome: str, model: Any) -> list[Block]:
             "n": ctx.count("counts.active", model.get("n")),
             "e": ctx.count(f"outcome.{outcome}", model.get("events"))},
         forest_n=ctx.n_line(model.get("n"), N_("n = %(n)s trajecten"), fact="counts.active"),
-        notes=[ctx.t(words.note)])
+        notes=[ctx.t(words.note)], factor_tests=model.get("factor_tests") or [])
     return blocks
 
 
@@ -286,7 +288,8 @@ def results_fine_gray(ctx: Context) -> list[Block]:
                     "n": ctx.count("fine_gray.n", model.get("n")),
                     "e": ctx.count("fine_gray.events", model.get("events"))},
                 forest_n=ctx.n_line(model.get("n"), N_("n = %(n)s trajecten"),
-                                    fact="fine_gray.n"))]
+                                    fact="fine_gray.n"),
+                factor_tests=model.get("factor_tests") or [])]
 
 
 def sections(ctx: Context) -> list[Section]:
