@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pipeline.measures import wilson
-from pipeline.report import charts
 from pipeline.report import formatting as fmt
 from pipeline.report.context import HIDDEN, Context, Counts, _get
 from pipeline.report.disclosure import NOTE, TOTAL, Cell, DisclosureError
@@ -270,12 +269,7 @@ class Feedback:
         first = grid.share_cell(0, 0)
         self.key_figures.append((ctx.t("Uithuiszetting vermeden"), ctx.pct(first.raw)
                                  if first.published else grid.mark_share(0, 0)))
-        labels = [ctx.t(label) for _, label in OUTCOMES]
         title = ctx.t("Afloop van de afsluitingen in %(year)s") % {"year": ctx.year}
-        chart = charts.bar_chart(labels, [grid.cell(i, 0) for i in range(4)],
-                                 [grid.share_cell(i, 0) for i in range(4)],
-                                 total=grid.cell(4, 0), locale=ctx.lang, translate=ctx.t,
-                                 alt=title, chart_id=f"fig-{c}-uitkomsten")
         n = ctx.n_line(closed, N_("n = %(n)s afgesloten trajecten"), fact=f"closed.n.{c}")
         return [
             ctx.table("uitkomsten", title,
@@ -283,8 +277,7 @@ class Feedback:
                        ctx.t("Vlaanderen en Brussel (95%-BI)")], rows, grids=[grid],
                       total_rows=1, shares=True, n=n,
                       notes=[ctx.t("Aandelen onder alle afsluitingen van het jaar; intervallen "
-                                   "volgens Wilson.")]),
-            ctx.figure("uitkomsten-figuur", title, chart, n=n)]
+                                   "volgens Wilson.")])]
 
     def funnels(self) -> list[Block]:
         ctx = self.ctx
