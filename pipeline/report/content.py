@@ -115,7 +115,7 @@ def workbook_sheets(report: Report) -> dict[str, Sheet]:
                 row |= {header: est, f"{header} ({lower})": lo, f"{header} ({upper})": hi}
             rows.append(row)
         sheets[table.label] = Sheet(rows, tuple(x for x in (table.title, table.n,
-                                                            table.source) if x))
+                                                            *table.notes, table.source) if x))
     return sheets
 
 
