@@ -90,9 +90,9 @@ def workbook_sheets(report: Report) -> dict[str, Sheet]:
     cells as the report's cells carry them (counts as int, shares as unrounded ``Share``,
     estimates as unrounded ``Estimate``, each shown with the report's decimals; labels and
     the hidden marks '<5' / 'x' as text, with no number behind them), with the title, the
-    n and the source in note rows. A column of estimates with their interval ('0,83
-    (0,76–0,91)') becomes three columns: the estimate, its lower and its upper bound.
-    Render in Dutch for Dutch headers."""
+    n, the table's notes (the legend of the marks) and the source in note rows. A column
+    of estimates with their interval ('0,83 (0,76–0,91)') becomes three columns: the
+    estimate, its lower and its upper bound. Render in Dutch for Dutch headers."""
     lower, upper = "ondergrens", "bovengrens"
     sheets: dict[str, Sheet] = {}
     for table in report.tables:
