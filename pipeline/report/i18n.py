@@ -11,10 +11,16 @@ In templates (Jinja2's i18n extension, new style, whitespace-trimmed ``trans`` b
 ``{% trans n=k %}{{ n }} regio's{% endtrans %}``, ``{{ ngettext("%(num)d dag",
 "%(num)d dagen", k) }}``. New-style messages are %-formatted, so a literal ``%`` is ``%%``,
 and the translation is inserted as trusted markup: write ``&lt;`` for ``<``.
+
+The chapters' text is Python (``pipeline/report/chapters``): ``ctx.t("...")`` for the
+message and ``prose.markup`` to fill it, with the same rules (the message is trusted
+markup, every value escaped). ``package_messages`` finds every message of the package and
+its templates, so a test can demand a catalogue with none missing and none stale.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Iterable
 from functools import cache
@@ -26,8 +32,14 @@ from jinja2 import Environment
 from pipeline.report import formatting
 
 SOURCE_LANG = "nl"
-CATALOGUES = Path(__file__).resolve().parent / "translations"
+PACKAGE = Path(__file__).resolve().parent
+CATALOGUES = PACKAGE / "translations"
+TEMPLATES = PACKAGE.parents[1] / "reports" / "templates"
+# calls whose first argument, a literal, is a message: ctx.t("..."), N_("..."), and the
+# template functions; a message used through a variable is marked with N_ where it is
+# defined, or listed in a module's MESSAGES-like constant (declared_messages)
 GETTEXT_FUNCTIONS = ("_", "gettext", "ngettext")
+MARKERS = ("t", "N_", *GETTEXT_FUNCTIONS)
 
 
 @cache
@@ -89,6 +101,50 @@ def template_messages(template_source: str) -> list[str]:
         if isinstance(first, str) and first not in found:
             found.append(first)
     return found
+
+
+def python_messages(source: str) -> list[str]:
+    """The literal messages of ``t("...")``, ``N_("...")``, ``_``/``gettext``/``ngettext``
+    calls in Python source (the singular of a plural), in order, each once."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Call) and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name in MARKERS and node.args[0].value not in found:
+                found.append(node.args[0].value)
+    return found
+
+
+def declared_messages() -> set[str]:
+    """Messages the code holds in constants rather than marking them at a call: the chart
+    labels (charts.MESSAGES), the suppression legend and total (disclosure), the source
+    line (context.SOURCE) and the cut-off rules of results.json (pipeline.years)."""
+    from pipeline import years
+    from pipeline.report import charts, context, disclosure
+
+    return {*charts.MESSAGES, disclosure.NOTE, disclosure.TOTAL, context.SOURCE,
+            *(rule.replace("_", " ") for rule in years.CUTOFF_RULES),
+            *years.CUTOFF_RULES.values()}
+
+
+def package_messages() -> set[str]:
+    """Every message the report can show: marked in any module of pipeline/report, marked
+    in a template, or declared (``declared_messages``). The catalogue of a language must
+    hold exactly these (tests/test_translation_catalogue.py): none missing, none stale."""
+    found = {m for path in sorted(PACKAGE.rglob("*.py"))
+             for m in python_messages(path.read_text(encoding="utf-8"))}
+    found |= {m for path in sorted(TEMPLATES.glob("*.j2"))
+              for m in template_messages(path.read_text(encoding="utf-8"))}
+    return found | declared_messages()
+
+
+def stale_messages(lang: str = "en") -> list[str]:
+    """Entries of ``lang``'s catalogue that no code or template uses any more, sorted."""
+    if lang == SOURCE_LANG:
+        return []
+    return sorted(set(load_catalogue(lang)) - package_messages())
 
 
 def missing_messages(messages: Iterable[str], lang: str = "en") -> list[str]:
