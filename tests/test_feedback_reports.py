@@ -13,6 +13,7 @@ present leaves no stale page.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import re
@@ -273,6 +274,14 @@ def test_regional_reports_open_in_chromium_without_errors_and_pass_axe(
                          if e["method"] == "Network.requestWillBeSent"]
             assert requested == [page.as_uri()], page.name
             assert shown["banner"] and shown["width"] <= 1240, shown
+        for page in (p for p in pages if not p.name.endswith(".en.html")):  # 4-6 A4 pages
+            session, _ = _open(browser, page)
+            browser.call("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+            pdf = base64.b64decode(browser.call("Page.printToPDF", {
+                "preferCSSPageSize": True, "printBackground": True}, session=session,
+                timeout=120)["data"])
+            printed = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+            assert 4 <= printed <= 6, (page.name, printed)
         if AXE.exists():  # axe-core (tests/browser, `npm ci`) on a Dutch and an English page
             for page in (pages[0], next(p for p in pages if p.name.endswith(".en.html"))):
                 session, _ = _open(browser, page)
