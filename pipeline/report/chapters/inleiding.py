@@ -75,7 +75,7 @@ def circular_prose(ctx: Context) -> list[Block]:
 
 
 def questions(ctx: Context) -> list[Block]:
-    """The five questions of the circular, each with the chapter that answers it."""
+    """The questions of the circular, each with the chapter that answers it."""
     return [
         paragraph(markup(ctx.t("Het rapport beantwoordt de vragen die uit de omzendbrief "
                                "volgen:"))),
@@ -98,6 +98,10 @@ def questions(ctx: Context) -> list[Block]:
                 'de gemiddelden van 2011? Cliënten per VTE, caseload en duur, uitkomsten, '
                 'herval, samenwerkingsovereenkomsten en de inzet van de extra VTE (hoofdstuk '
                 '%(ch)s).'), ch=ref("hoofdstuk:regio")),
+            markup(ctx.t(
+                'Hoe evolueert dit over de jaren, en wat deden de extra VTE? De kerncijfers '
+                'per jaar tegenover de studie van 2011, per regio, de wachttijd en het verband '
+                'tussen personeel en starts (hoofdstuk %(ch)s).'), ch=ref("hoofdstuk:evolutie")),
             markup(ctx.t(
                 'Sluit het aanbod aan bij de nood? Verwachte uithuiszettingen, benodigde en '
                 "aanwezige VTE per regio en scenario's voor de verdeling van extra middelen "
