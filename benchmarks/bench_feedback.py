@@ -7,7 +7,10 @@ of trajectories and the generator's warm-up year; the run is for the last year),
 regional reports (the default) and without them (environment PWB_REGIONAL_REPORTS=0, which
 the report asset reads: no regio/ pages and no links to them; everything else identical),
 interleaved (with, without, with, ...) so that a change in the machine's load hits both,
-best of N each. It prints every round, the best of each, the difference and the ratio.
+best of N each, wall and CPU seconds (user + system of the run's processes: less
+sensitive to other load than the wall time). It prints every round, the best of each and
+the difference, and then times the regional step alone: the run's results.json, the
+yearly report rendered in this process, then every region's page (CPU seconds).
 
 The multi-year chapter has no switch (it is part of the yearly report); its cost is not in
 this difference. The figures are noisy on a shared machine: state the load beside them.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,11 +46,34 @@ def synthesise(out: Path, rows: int) -> Path:
     return out / "registraties"
 
 
-def _run(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+def _run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system of the run and its children), stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(args, cwd=PROJECT, env=env, check=True, capture_output=True,
                           text=True)
-    return time.perf_counter() - start, done.stdout
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
+
+
+def step_seconds(folder: Path, lang: str | None) -> tuple[float, float]:
+    """CPU seconds of the regional reports alone, in this process, on a run's results.json:
+    the yearly report rendered first (untimed), then every region, as the asset does."""
+    import json
+
+    from pipeline.report import feedback
+    from pipeline.report.render import render
+
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    spent, pages = 0.0, 0
+    for language in ["nl", *([lang] if lang else [])]:
+        main = render(results, lang=language).report
+        start = time.process_time()
+        pages += len(feedback.render_regional(results, main).html)
+        spent += time.process_time() - start
+    return spent, pages
 
 
 def compare(folder: Path, repeat: int = 3, lang: str | None = None) -> dict[str, float]:
@@ -63,26 +90,35 @@ def compare(folder: Path, repeat: int = 3, lang: str | None = None) -> dict[str,
                 str(YEARS[-1]), "--run-date", f"{YEARS[-1] + 1}-03-01",
                 *(["--lang", lang] if lang else [])]
         times: dict[str, list[float]] = {"with": [], "without": []}
+        cpus: dict[str, list[float]] = {"with": [], "without": []}
         rows = ""
         for i in range(repeat):
             for label, extra in (("with", {}), ("without", {SWITCH: "0"})):
                 out = tmp / f"{label}{i}"
-                seconds, stdout = _run([*base, "--out", str(out)], {**env, **extra})
+                seconds, cpu, stdout = _run([*base, "--out", str(out)], {**env, **extra})
                 times[label].append(seconds)
+                cpus[label].append(cpu)
                 pages = sorted((out / str(YEARS[-1]) / "regio").glob("*.html")) \
                     if (out / str(YEARS[-1]) / "regio").is_dir() else []
                 assert (len(pages) > 0) == (label == "with"), (label, pages)
                 found = re.search(r"(\d[\d.]*) rijen in", stdout)
                 rows = found[1] if found else rows
-                print(f"  round {i + 1} {label:7s} regional reports: {seconds:6.2f} s "
-                      f"({len(pages)} pages; load {os.getloadavg()[0]:.1f})", flush=True)
+                print(f"  round {i + 1} {label:7s} regional reports: {seconds:6.2f} s wall, "
+                      f"{cpu:6.2f} s CPU ({len(pages)} pages; load {os.getloadavg()[0]:.1f})",
+                      flush=True)
+        step, pages = step_seconds(tmp / "with0" / str(YEARS[-1]), lang)
     best = {k: min(v) for k, v in times.items()}
+    cpu = {k: min(v) for k, v in cpus.items()}
     extra = best["with"] - best["without"]
     print(f"pwb run of {folder} ({rows} rows in), year {YEARS[-1]}"
           f"{', with --lang ' + lang if lang else ''}: best with regional reports "
           f"{best['with']:.2f} s, without {best['without']:.2f} s; they add {extra:.2f} s = "
-          f"{100 * extra / best['without']:.1f} % (issue 14: the regional reports and the "
-          f"multi-year chapter together <= 30 %)")
+          f"{100 * extra / best['without']:.1f} % of the wall time (CPU: {cpu['with']:.2f} s "
+          f"against {cpu['without']:.2f} s, "
+          f"{100 * (cpu['with'] - cpu['without']) / cpu['without']:.1f} %). "
+          f"The regional step alone ({pages} pages, in process): {step:.2f} s CPU = "
+          f"{100 * step / best['without']:.1f} % of the best wall time without them. "
+          f"(Issue 14: the regional reports and the multi-year chapter together <= 30 %.)")
     return best
 
 
