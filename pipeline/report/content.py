@@ -32,7 +32,7 @@ from pipeline.report.chapters import (
     vraag,
 )
 from pipeline.report.context import SOURCE, Context, Counts, Translate
-from pipeline.report.disclosure import DEFAULT_THRESHOLD
+from pipeline.report.disclosure import DEFAULT_THRESHOLD, protected
 from pipeline.report.model import Chapter, Figure, Report, Section, Table, Text
 
 SOFTWARE = ("pwb", "polars", "numpy", "scipy", "statsmodels", "matplotlib", "jinja2", "babel",
@@ -122,6 +122,13 @@ def workbook_sheets(report: Report) -> dict[str, Sheet]:
 def build_report(results: Mapping[str, Any], profile: Mapping[str, Any] | None, *,
                  translate: Translate, lang: str = "nl", threshold: int = DEFAULT_THRESHOLD,
                  software: Mapping[str, str] | None = None) -> Report:
-    """The report's view-model (see the module docstring)."""
-    return Builder(results, profile, translate=translate, lang=lang, threshold=threshold,
-                   software=software).build()
+    """The report's view-model (see the module docstring). Built again, hiding more,
+    when a table could not be protected otherwise (``disclosure.protected``)."""
+
+    def attempt(hide_facts: frozenset[str]) -> Report:
+        builder = Builder(results, profile, translate=translate, lang=lang,
+                          threshold=threshold, software=software)
+        builder.ck.hide_facts = hide_facts
+        return builder.build()
+
+    return protected(attempt)

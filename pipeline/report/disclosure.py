@@ -18,7 +18,8 @@ The rule (threshold t, default 5; the reader of /work/shared/disclosure.md is th
    and denominator adds none). A hidden count is *disclosed* when the non-negative integer
    solutions of those equations place it in 1..t-1 (exactly, min == max, or as a range: a
    group of fewer than t households is revealed either way); so is the hidden part of a
-   published total (a sum of several hidden cells) placed in 1..t-1. A hidden count of t or
+   published total (a sum of several hidden cells, or of several hidden margins: the
+   grand total less the published column totals) placed in 1..t-1. A hidden count of t or
    more that can be recomputed reveals no household and is allowed. Secondary suppression
    first hides, for every published sum with exactly one hidden cell, the smallest other
    non-zero cell (ties: declaration order); then the exact check (min and max of each
@@ -36,6 +37,17 @@ The rule (threshold t, default 5; the reader of /work/shared/disclosure.md is th
    checked as one system of relations (a published shared fact is a known constant in
    each and couples nothing).
 
+5. Unusual data never fails the run and never publishes a leak. When no number of a
+   table is left to hide (every related one was decided by an earlier table), the
+   rounds run out, or the solver gives no answer, the table is *withheld*: every count
+   of it not decided elsewhere is hidden. If a hidden count still follows, it follows
+   from counts earlier tables published (shared facts); ``Unprotectable`` names those
+   facts and ``protected`` (which ``content.build_report`` uses) decides the whole
+   report again with them hidden where they first appear (a margin, a count in the
+   text). Each retry hides more, so it ends. Only a table still disclosed with every
+   shared fact hidden raises ``DisclosureError`` (not seen: it would need the table's
+   own structure alone to pin a count).
+
 ``reconstruct`` is the reader's attempt on any set of relations, shares included (as
 rounded in print, and also read as truncated); the tests use it on the numbers the old
 report published.
@@ -51,7 +63,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.report.reconstruction import DisclosureError, Finding, Problem, reconstruct
 
@@ -63,6 +75,32 @@ NOTE = ("<%(t)s: minder dan %(t)s, niet gepubliceerd; "
         "x: niet gepubliceerd zodat een klein aantal niet uit een totaal af te leiden is.")
 
 Key = Hashable
+T = TypeVar("T")
+
+
+class Unprotectable(DisclosureError):
+    """A table whose hidden count follows from numbers other tables already published:
+    ``facts`` must be hidden where they first appear (``protected`` builds again)."""
+
+    def __init__(self, table: str, facts: frozenset[str]) -> None:
+        super().__init__(f"tabel {table}: te beschermen door ook {', '.join(sorted(facts))} "
+                         "te verbergen")
+        self.facts = facts
+
+
+def protected(build: Callable[[frozenset[str]], T]) -> T:
+    """``build(hide_facts)`` until no table is unprotectable: each retry hides the facts
+    the failing table named wherever they first appear (a margin, a count in the text),
+    so the report hides more instead of failing. Terminates: every retry hides more
+    facts, and a report with every shared fact hidden ties no table to another."""
+    hidden: frozenset[str] = frozenset()
+    while True:
+        try:
+            return build(hidden)
+        except Unprotectable as error:
+            if error.facts <= hidden:  # pragma: no cover - guarded in _withhold
+                raise
+            hidden |= error.facts
 
 
 class Status(enum.Enum):
@@ -114,6 +152,7 @@ class _Quantity:
     digits: int = 1
     on: tuple[Key, ...] = ()
     spare: bool = False  # a derived sum to hide before any cell
+    parts: list[tuple[Key, ...]] = field(default_factory=list)  # ways the sum is split
 
 
 class Spec:
@@ -146,7 +185,8 @@ class Spec:
             for atom, coef in self.quantities[part].terms.items():
                 terms[atom] = terms.get(atom, 0) + coef
         value = sum(self.quantities[a].value * c for a, c in terms.items())
-        return self._add(key, _Quantity("sum", value, terms, fact, spare=spare))
+        return self._add(key, _Quantity("sum", value, terms, fact, spare=spare,
+                                        parts=[tuple(parts)]))
 
     def share(self, key: Key, num: Key, den: Key, *, digits: int = 1) -> Key:
         """num / den as a fraction, printed as a percentage with ``digits`` decimals."""
@@ -178,6 +218,8 @@ class Spec:
             if row_total:
                 self.total((TOTAL, TOTAL), [(TOTAL, c) for c in cols],
                            fact=facts.get((TOTAL, TOTAL)))
+                # the grand total is the sum of the row totals as well
+                self.quantities[(TOTAL, TOTAL)].parts.append(tuple((r, TOTAL) for r in rows))
         all_rows = [*rows, TOTAL] if col_total else list(rows)
         all_cols = [*cols, TOTAL] if row_total else list(cols)
         if percent == "row" and not row_total or percent == "col" and not col_total:
@@ -228,10 +270,14 @@ class _Table:
 class Checkpoint:
     """Decides every published number of one report and audits them together."""
 
-    def __init__(self, threshold: int = DEFAULT_THRESHOLD) -> None:
+    def __init__(self, threshold: int = DEFAULT_THRESHOLD,
+                 hide_facts: Iterable[str] = ()) -> None:
+        """``hide_facts``: facts hidden wherever they first appear (the retry of
+        ``protected`` after a table could not be protected otherwise)."""
         if threshold < 1:
             raise ValueError("de drempel voor kleine aantallen moet minstens 1 zijn")
         self.threshold = threshold
+        self.hide_facts = frozenset(hide_facts)
         self.tables: list[_Table] = []
         self.facts: dict[str, tuple[int, Key]] = {}  # fact -> (table index, quantity key)
 
@@ -273,30 +319,35 @@ class Checkpoint:
         for key, q in qs.items():
             if q.kind not in ("cell", "sum"):
                 continue
+            if q.fact and self.fact(q.fact, q.value) is None:
+                q.fact = f"{q.fact}={q.value}"  # another number under that name: not it
+            small = 0 < q.value < t
             if q.fact and q.fact in self.facts:
                 ti, tk = self.facts[q.fact]
-                earlier = self.tables[ti]
-                if earlier.spec.quantities[tk].value != q.value:
-                    raise ValueError(f"feit {q.fact} heeft twee waarden: "
-                                     f"{earlier.spec.quantities[tk].value} en {q.value}")
-                status[key] = earlier.status[tk]
+                status[key] = self.tables[ti].status[tk]
+                forced.add(key)
+            elif q.fact and q.fact in self.hide_facts:
+                status[key] = Status.PRIMARY if small else Status.SECONDARY
                 forced.add(key)
             else:
-                status[key] = Status.PRIMARY if 0 < q.value < t else Status.PUBLISHED
+                status[key] = Status.PRIMARY if small else Status.PUBLISHED
         index = len(self.tables)
         self.tables.append(_Table(spec, status, Published(spec.key, {}, t)))
         for key, q in qs.items():
             if q.fact and q.fact not in self.facts:
                 self.facts[q.fact] = (index, key)
         try:
-            self._line_rule(spec, status, forced)
-            for _ in range(len(qs) + 1):
-                findings = self._findings(self._component(index))
-                if not findings:
-                    break
-                self._repair(index, status, forced, findings)
-            else:  # pragma: no cover - each round hides one more number
-                raise DisclosureError(f"tabel {spec.key}: geen veilige onderdrukking gevonden")
+            try:
+                self._line_rule(spec, status, forced)
+                for _ in range(len(qs) + 1):
+                    findings = self._findings(self._component(index))
+                    if not findings:
+                        break
+                    self._repair(index, status, forced, findings)
+                else:  # pragma: no cover - each round hides one more number
+                    raise DisclosureError(f"tabel {spec.key}: geen veilige onderdrukking")
+            except DisclosureError:
+                self._withhold(index, status, forced)
         except Exception:
             self.tables.pop()
             for key, q in qs.items():
@@ -334,23 +385,29 @@ class Checkpoint:
         return [a for a in spec.quantities[key].terms if status[a] is not Status.PUBLISHED]
 
     def _line_rule(self, spec: Spec, status: dict[Key, Status], forced: set[Key]) -> None:
-        """The cheap first pass: a published sum with exactly one hidden cell."""
+        """The cheap first pass: a published sum with exactly one hidden cell. A sum whose
+        other numbers are all decided elsewhere (published facts) is left to the exact
+        check: the hidden cell may be t or more, and then nothing is disclosed."""
+        stuck: set[Key] = set()
         changed = True
         while changed:
             changed = False
             for key, q in spec.quantities.items():
-                if q.kind != "sum" or status[key] is not Status.PUBLISHED:
+                if q.kind != "sum" or status[key] is not Status.PUBLISHED or key in stuck:
                     continue
                 if len(self._atoms_hidden(spec, status, key)) != 1:
                     continue
-                self._hide_one(spec, status, forced, list(q.terms), exclude=set())
-                changed = True
+                if self._hide_one(spec, status, forced, list(q.terms)):
+                    changed = True
+                else:
+                    stuck.add(key)
 
     def _hide_one(self, spec: Spec, status: dict[Key, Status], forced: set[Key],
-                  atoms: Sequence[Key], exclude: set[Key]) -> None:
-        """Hide the smallest published non-zero cell among ``atoms``; else a sum over them."""
+                  atoms: Sequence[Key]) -> bool:
+        """Hide the smallest published non-zero cell among ``atoms``; else the smallest
+        published sum over them; False when every such number is decided elsewhere."""
         order = {k: i for i, k in enumerate(spec.quantities)}
-        candidates = [a for a in atoms if a not in exclude and a not in forced
+        candidates = [a for a in atoms if a not in forced
                       and status[a] is Status.PUBLISHED and spec.quantities[a].value > 0]
         if candidates:
             pick = min(candidates, key=lambda a: (spec.quantities[a].value, order[a]))
@@ -359,11 +416,28 @@ class Checkpoint:
                         if q.kind == "sum" and k not in forced
                         and status[k] is Status.PUBLISHED and set(q.terms) & set(atoms)]
             if not touching:
-                raise DisclosureError(
-                    f"tabel {spec.key}: een verborgen aantal is af te leiden uit getallen "
-                    "die elders al gepubliceerd zijn")
+                return False
             pick = min(touching, key=lambda k: (spec.quantities[k].value, order[k]))
         status[pick] = Status.SECONDARY
+        return True
+
+    def _withhold(self, index: int, status: dict[Key, Status], forced: set[Key]) -> None:
+        """The fallback when no number of the table is left to hide: every count of the
+        table not decided elsewhere is hidden. If a hidden count still follows, it does
+        from numbers other tables published (shared facts), and those must be hidden
+        where they first appear: ``Unprotectable`` names them for ``protected``."""
+        spec = self.tables[index].spec
+        for key, q in spec.quantities.items():
+            if q.kind in ("cell", "sum") and key not in forced:
+                status[key] = (Status.PRIMARY if 0 < q.value < self.threshold
+                               else Status.SECONDARY)
+        if not self._findings(self._component(index)):
+            return
+        facts = {q.fact for k, q in spec.quantities.items()
+                 if q.fact and k in forced and status[k] is Status.PUBLISHED}
+        if not facts - self.hide_facts:
+            raise DisclosureError(f"tabel {spec.key}: geen veilige onderdrukking gevonden")
+        raise Unprotectable(spec.key, frozenset(facts))
 
     def _repair(self, index: int, status: dict[Key, Status], forced: set[Key],
                 findings: list[tuple[int, Key, list[Key], Finding]]) -> None:
@@ -457,6 +531,18 @@ class Checkpoint:
                             and len(hidden) >= 2):
                         targets[f"{table.spec.key}: {key!r} (verborgen deel)"] = (
                             i, key, {(i, a): 1.0 for a in hidden}, hidden, True)
+                    if q.kind == "sum" and status[key] is Status.PUBLISHED:
+                        # the hidden parts of a margin together (two hidden column totals
+                        # under a published grand total): a group as well
+                        for parts in q.parts:
+                            gone = [x for x in parts if status[x] is not Status.PUBLISHED]
+                            atoms = [a for x in gone for a in qs[x].terms]
+                            if len(gone) < 2 or sorted(map(repr, atoms)) == sorted(
+                                    map(repr, hidden)):
+                                continue
+                            targets[f"{table.spec.key}: {key!r} (verborgen deel van "
+                                    f"{gone!r})"] = (i, key, {(i, a): 1.0 for a in atoms},
+                                                     atoms, True)
                 # a share is published only with its numerator and denominator, so it adds
                 # no relation the counts do not already give: it needs no row here
         return problem, targets
