@@ -21,10 +21,12 @@ import hashlib
 import io
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal, NamedTuple
 
 import matplotlib as mpl
+from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
@@ -106,10 +108,44 @@ _REF = re.compile(r'(?:url\(#|href="#)([\w.:-]+)')
 _ID = re.compile(r' id="([^"]+)"')
 
 
+_TEXT_SIZES: dict[tuple, tuple[float, float, float]] = {}
+_FONT_KEYS = ("font.family", "font.sans-serif", "font.serif", "font.monospace",
+              "font.cursive", "font.fantasy")
+_MEASURE = RendererSVG.get_text_width_height_descent
+
+
+def _measured(renderer: RendererSVG, s: str, prop: Any, ismath: Any
+              ) -> tuple[float, float, float]:
+    key = (s, prop.copy(), ismath, tuple(tuple(mpl.rcParams[k]) for k in _FONT_KEYS))
+    if key not in _TEXT_SIZES:
+        if len(_TEXT_SIZES) > 50_000:
+            _TEXT_SIZES.clear()
+        _TEXT_SIZES[key] = _MEASURE(renderer, s, prop, ismath)
+    return _TEXT_SIZES[key]
+
+
+@contextmanager
+def _measured_once() -> Iterator[None]:
+    """Text extents measured once per process, not once per SVG renderer.
+
+    Matplotlib caches a text's size per renderer, and every savefig makes two (the
+    layout pass and the drawing), so the same tick labels and titles were shaped
+    again for every chart: about a millisecond each (FreeType with libraqm), a
+    third of the report's chart time. The SVG renderer's size of a string depends
+    only on the string, its font properties and the fonts the rc settings name, so
+    those are the key; the numbers are the renderer's own.
+    """
+    RendererSVG.get_text_width_height_descent = _measured  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        RendererSVG.get_text_width_height_descent = _MEASURE  # type: ignore[method-assign]
+
+
 def to_inline_svg(fig: Figure, *, alt: str = "", chart_id: str | None = None) -> str:
     """Serialise ``fig`` deterministically and make it safe to inline in HTML."""
     buf = io.StringIO()
-    with mpl.rc_context(RC):
+    with mpl.rc_context(RC), _measured_once():
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None,
                                                   "Format": None, "Type": None})
     svg = buf.getvalue()
@@ -437,7 +473,8 @@ def funnel_chart(points: Sequence[FunnelPoint], limits: LimitCurve, *, locale: s
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _short(v, locale)))
     ax.set_xlabel(t("Verwacht aantal (uit het profiel van de trajecten)"))
     ax.set_ylabel(t("Verhouding waargenomen / verwacht"))
-    ax.legend(frameon=False, loc="upper right")
+    if expected:  # the limit curves
+        ax.legend(frameon=False, loc="upper right")
     _spread_labels(fig, labels)
 
     def bounds(pair: Sequence[float | None]) -> str:

@@ -240,3 +240,26 @@ def test_outcome_tables_show_joint_tests_and_age_per_ten_years() -> None:
         row = next(r for r in table.rows if r[0].startswith("Leeftijd"))
         assert row[0] == "Leeftijd (per 10 jaar)"
         assert row[1].startswith(fmt.dec(age["hr"] ** 10, 2) + " (")  # once, not ** 100
+
+
+def test_funnel_chart_is_deterministic_and_draws_nothing_hidden() -> None:
+    from pipeline.report import disclosure
+    from pipeline.stats.funnel import poisson_limits
+
+    ck = disclosure.Checkpoint(5)
+    spec = disclosure.Spec("t")
+    spec.grid(["A", "B"], ["o"], [[3], [12]], row_total=False, col_total=False)
+    cells = ck.publish(spec)
+    points = [charts.FunnelPoint("A", "Regio A", 4.2, cells[("A", "o")], [0.1, 2.0],
+                                 [0.0, 2.6]),
+              charts.FunnelPoint("B", "Regio B", 10.5, cells[("B", "o")], [0.5, 1.6],
+                                 [0.3, 2.0])]
+    first = charts.funnel_chart(points, poisson_limits, chart_id="f")
+    assert first == charts.funnel_chart(points, poisson_limits, chart_id="f")
+    assert [c for c, *_ in charts.funnel_points(points)] == ["B"]
+    assert first.table.rows[0][2:4] == ["<5", "<5"] and first.table.rows[1][3] == "1,14"
+    assert "A" not in TEXT.findall(first.svg) and "B" in TEXT.findall(first.svg)
+    # no region published: curves only, no marker, no label
+    hidden = [p._replace(observed=cells[("A", "o")]) for p in points]
+    empty = charts.funnel_chart(hidden, poisson_limits, chart_id="g")
+    assert plotted(empty.svg) == [] and not {"A", "B"} & set(TEXT.findall(empty.svg))
