@@ -4,8 +4,9 @@ Why this shape: each chapter is a module of ``pipeline.report.chapters`` with
 ``build(ctx) -> Chapter``, building from one ``context.Context`` (results, profile,
 language, threshold, the disclosure checkpoint). This module only puts them in order,
 lets the conclusions cite tables by placeholder, runs the disclosure audit, and numbers
-everything once (``numbering``). The template keeps the fixed prose and the layout: it
-walks ``Report.chapters`` and renders each block.
+everything once (``numbering``). Each chapter writes its whole text (``prose``: the
+message trusted markup, its values escaped); the templates keep only the layout: they
+walk ``Report.chapters`` and render each block.
 """
 
 from __future__ import annotations
