@@ -4,8 +4,10 @@ Conventions (for every chapter module):
 
 * Every user-facing string is Dutch in the source and passes through ``ctx.t`` (the
   report language's gettext, ``i18n.Translator``) or is marked with ``N_`` where it is
-  defined and translated where it is shown; tests/test_report.py scans the package for
-  both and demands an English entry for each.
+  defined and translated where it is shown; tests/test_translation_catalogue.py scans the
+  package for both (i18n.package_messages) and demands an English entry for each and no
+  entry that nothing uses. A chapter's sentences with markup or citations are built with
+  ``prose.markup`` (the message trusted, its values escaped), in the chapter's module.
 * Counts of households (trajectories, registration rows) go through the disclosure
   checkpoint ``ctx.ck``: ``<5`` for a small cell, ``x`` for a cell hidden so that it
   cannot be derived. A count shown in several places names one ``fact``
