@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.stats.count_model import _irls, independent_columns, partial_out
+from pipeline.stats.count_model import _irls, independent_columns
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 STATISTICS = ("t", "score")
@@ -98,35 +98,39 @@ def linearise(x: np.ndarray, z: np.ndarray, weight: np.ndarray, u: np.ndarray,
     PPML: weight = mu0, u = y - mu0. Ordinary least squares: weight = 1, u = the
     restricted residuals (then everything is exact: tests/reference/wcr_linear.R).
     z_kept[g]: the columns of z that stay independent when cluster g is left out.
+    Everything comes from per-cluster sums: P_g = X_g' W_g X_g and A_g = X_g' u_g with
+    X = [z, x], so the G leave-one-out fits are (k + 1)-square solves, not passes over the
+    rows (the interval's bisection calls this some 50 times).
     """
-    tilde = partial_out(x, z, weight)
-    s = np.bincount(cluster, weights=tilde * u, minlength=groups)
-    q = float(tilde @ (weight * tilde))
-    onehot = (cluster[:, None] == np.arange(groups)[None, :]).astype(float)
-    per = onehot * u[:, None]  # n x G: the residuals of each cluster in its own column
     xfull = np.column_stack([z, x])
-    refit = per - weight[:, None] * (xfull @ weighted_solve_many(xfull, weight, per))
-    crve = onehot.T @ (tilde[:, None] * refit)
+    k = z.shape[1]
+    parts = np.stack([xfull[cluster == g].T @ (weight[cluster == g, None] * xfull[cluster == g])
+                      for g in range(groups)])
+    sums = np.stack([xfull[cluster == g].T @ u[cluster == g] for g in range(groups)], axis=1)
+    total = parts.sum(axis=0)
+
+    def tilde_sums(cross: np.ndarray, cols: np.ndarray
+                   ) -> tuple[float, np.ndarray, np.ndarray]:
+        """q and the per-cluster sums x~' u of the fit whose cross products are `cross`."""
+        coef = np.linalg.solve(cross[np.ix_(cols, cols)], cross[cols, k])
+        return float(cross[k, k] - cross[cols, k] @ coef), sums[k] - coef @ sums[cols], coef
+
+    every = np.arange(k)
+    q, s, coef = tilde_sums(total, every)
+    # refit of the full model on the residuals of cluster h alone: (X'WX)^-1 A_h; the
+    # refit's cluster-g score is s_g [g = h] - (sum over g of w x~ X) . that refit
+    refits = np.linalg.solve(total, sums)
+    reach = parts[:, k, :] - np.einsum("j,gjl->gl", coef, parts[:, :k, :])
+    crve = np.diag(s) - reach @ refits
     jack = np.full((groups, groups), np.nan)
     for g in range(groups):
-        rows = cluster != g
-        cols = (z_kept[g] if z_kept is not None
-                else independent_columns(z[rows]))
-        zg = z[rows][:, cols]
-        tg = partial_out(x[rows], zg, weight[rows])
-        qg = float(tg @ (weight[rows] * tg))
+        cols = z_kept[g] if z_kept is not None else independent_columns(z[cluster != g])
+        qg, dg, _ = tilde_sums(total - parts[g], cols)
         if qg <= 1e-12 * q:
             continue
-        dg = np.bincount(cluster[rows], weights=tg * u[rows], minlength=groups) / qg
-        jack[g] = (dg - s / q) * q  # scaled by q: the statistic divides by q on both sides
+        dg[g] = 0.0
+        jack[g] = (dg / qg - s / q) * q  # scaled by q: the statistic divides by q on both sides
     return Linearised(s, q, crve, jack)
-
-
-def weighted_solve_many(x: np.ndarray, weight: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """(X'WX)^-1 X' targets for score-scale targets (columns already carry W)."""
-    xt = np.ascontiguousarray(x.T)
-    info = xt @ (weight[:, None] * x)
-    return np.linalg.solve(info, xt @ targets)
 
 
 @dataclass(frozen=True)
