@@ -739,7 +739,7 @@ def test_report_opens_offline_in_chromium_without_errors(
             requested = [e["params"]["request"]["url"] for e in browser.events
                          if e["method"] == "Network.requestWillBeSent"]
             assert requested == [page.as_uri()], lang  # the file itself, nothing else
-            assert shown["h2"] == 9 and shown["svg"] >= 15 and shown["banner"], shown
+            assert shown["h2"] == 10 and shown["svg"] >= 15 and shown["banner"], shown
             assert shown["width"] <= 1240, shown  # no table pushes the page sideways
             shot = browser.call("Page.captureScreenshot", {"format": "png"}, session=session)
             path = artifacts / f"rapport-{YEAR}-{lang}-pagina-1.png"
