@@ -526,8 +526,16 @@ class Feedback:
                  ("vergelijking", t("De regio tegenover haar verwachting"), self.funnels),
                  ("evolutie", t("Evolutie"), self.trend),
                  ("kwaliteit", t("Kwaliteit van de aangeleverde gegevens"), self.quality)]
-        chapters = [Chapter(key, title, (Section(key, title, tuple(build())),))
-                    for key, title, build in parts]
+        chapters = []
+        for key, title, build in parts:
+            try:
+                blocks = build()
+            except DisclosureError:  # Unprotectable: the yearly report's own numbers fix a
+                # small count this part would show (the checkpoint dropped its tables)
+                blocks = [self.ctx.para(self.ctx.t(
+                    "Dit deel wordt voor deze regio niet gepubliceerd: met de getallen van het "
+                    "jaarrapport zou een klein aantal af te leiden zijn."))]
+            chapters.append(Chapter(key, title, (Section(key, title, tuple(blocks)),)))
         return chapters, self.key_figures
 
 
