@@ -39,7 +39,7 @@ SWITCH = "PWB_REGIONAL_REPORTS"
 
 def synthesise(out: Path, rows: int) -> Path:
     """About `rows` registration rows: two simulated years, the warm-up year and the
-    generator's defects (n_per_year = rows / 3.6 gave 9,980 rows for 10,000)."""
+    generator's defects (3,333 a year gave 11,978 rows in, hence n_per_year = rows / 3.6)."""
     if not (out / "registraties").is_dir():
         from pipeline.synthetic import generate
 
