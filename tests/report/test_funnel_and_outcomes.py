@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from pipeline.regional import by_outcome
-from pipeline.report import charts, content
+from pipeline.report import charts, content, funnel_plot
 from pipeline.report import formatting as fmt
 from pipeline.report.chapters import modellen
 from tests.report import golden
@@ -57,10 +57,10 @@ def test_funnel_points_are_the_published_ratios() -> None:
     report = build(res)
     for outcome in OUTCOMES:
         rows, data, svg, regions, cells = comparison(report, res, outcome)
-        points = [charts.FunnelPoint(x["caw"], r[0], x["expected"], cell, x["limits95"],
+        points = [funnel_plot.FunnelPoint(x["caw"], r[0], x["expected"], cell, x["limits95"],
                                      x["limits998"])
                   for r, x, cell in zip(rows, regions, cells, strict=True)]
-        drawn = {code: ratio for code, _e, ratio in charts.funnel_points(points)}
+        drawn = {code: ratio for code, _e, ratio in funnel_plot.funnel_points(points)}
         published = {x["caw"] for x, cell in zip(regions, cells, strict=True) if cell.published}
         assert drawn.keys() == published and len(published) >= 3
         for row, fig_row, x, cell in zip(rows, data, regions, cells, strict=True):
@@ -250,16 +250,16 @@ def test_funnel_chart_is_deterministic_and_draws_nothing_hidden() -> None:
     spec = disclosure.Spec("t")
     spec.grid(["A", "B"], ["o"], [[3], [12]], row_total=False, col_total=False)
     cells = ck.publish(spec)
-    points = [charts.FunnelPoint("A", "Regio A", 4.2, cells[("A", "o")], [0.1, 2.0],
+    points = [funnel_plot.FunnelPoint("A", "Regio A", 4.2, cells[("A", "o")], [0.1, 2.0],
                                  [0.0, 2.6]),
-              charts.FunnelPoint("B", "Regio B", 10.5, cells[("B", "o")], [0.5, 1.6],
+              funnel_plot.FunnelPoint("B", "Regio B", 10.5, cells[("B", "o")], [0.5, 1.6],
                                  [0.3, 2.0])]
-    first = charts.funnel_chart(points, poisson_limits, chart_id="f")
-    assert first == charts.funnel_chart(points, poisson_limits, chart_id="f")
-    assert [c for c, *_ in charts.funnel_points(points)] == ["B"]
+    first = funnel_plot.funnel_chart(points, poisson_limits, chart_id="f")
+    assert first == funnel_plot.funnel_chart(points, poisson_limits, chart_id="f")
+    assert [c for c, *_ in funnel_plot.funnel_points(points)] == ["B"]
     assert first.table.rows[0][2:4] == ["<5", "<5"] and first.table.rows[1][3] == "1,14"
     assert "A" not in TEXT.findall(first.svg) and "B" in TEXT.findall(first.svg)
     # no region published: curves only, no marker, no label
     hidden = [p._replace(observed=cells[("A", "o")]) for p in points]
-    empty = charts.funnel_chart(hidden, poisson_limits, chart_id="g")
+    empty = funnel_plot.funnel_chart(hidden, poisson_limits, chart_id="g")
     assert plotted(empty.svg) == [] and not {"A", "B"} & set(TEXT.findall(empty.svg))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.regional import LIMITS, by_outcome
-from pipeline.report import charts
+from pipeline.report import funnel_plot
 from pipeline.report.context import HIDDEN, Context
 from pipeline.report.labels import N_
 from pipeline.report.model import Block, Section
@@ -45,13 +45,13 @@ def comparison(ctx: Context, outcome: str, block: Any) -> list[Block]:
     grid = ctx.grid(f"vergelijking-{outcome}", [x["caw"] for x in per_caw],
                     [[x["observed"] for x in per_caw],
                      [x["n"] - x["observed"] for x in per_caw]], facts=facts)
-    # the table and the funnel plot read the same published cells (charts.funnel_points)
-    points = [charts.FunnelPoint(x["caw"], ctx.region(x["caw"]), x.get("expected"),
+    # the table and the funnel plot read the same published cells (funnel_plot.funnel_points)
+    points = [funnel_plot.FunnelPoint(x["caw"], ctx.region(x["caw"]), x.get("expected"),
                                  grid.cell(i, 0),
                                  x.get("limits95") or [None, None],
                                  x.get("limits998") or [None, None])
               for i, x in enumerate(per_caw)]
-    ratios = {code: ratio for code, _e, ratio in charts.funnel_points(points)}
+    ratios = {code: ratio for code, _e, ratio in funnel_plot.funnel_points(points)}
     rows = []
     for i, x in enumerate(per_caw):
         shown = x["caw"] in ratios
@@ -78,7 +78,7 @@ def comparison(ctx: Context, outcome: str, block: Any) -> list[Block]:
                      "regio niet duidelijk van wat haar profiel doet verwachten.") % {
                          "covariates": ", ".join(ctx.variable(c)
                                                  for c in block.get("covariates") or [])}])
-    chart = charts.funnel_chart(points, limit_curve(block), locale=ctx.lang, translate=ctx.t,
+    chart = funnel_plot.funnel_chart(points, limit_curve(block), locale=ctx.lang, translate=ctx.t,
                                 alt=ctx.t(FUNNEL_ALT[outcome]), chart_id=f"fig-trechter-{outcome}")
     figure = ctx.figure(
         f"trechter-{outcome}", ctx.t(FUNNEL_TITLES[outcome]), chart,
@@ -142,7 +142,7 @@ def signals_text(ctx: Context, outcome: str, per_caw: list[Any],
     return ctx.para(text)
 
 
-def limit_curve(block: Any) -> charts.LimitCurve:
+def limit_curve(block: Any) -> funnel_plot.LimitCurve:
     """The funnel's limit curves as functions of the expected count: exact Poisson for a
     rare outcome; for the binary null variance (``vermeden``) V = k E with k the regions'
     mean V / E, read back from their published 99,8 % limits (1 + z sqrt(V) / E), since the
