@@ -283,6 +283,11 @@ def test_the_chapters_small_multiples_draw_only_published_points(report) -> None
     assert sorted(c for row in figure.rows for c in row[1:] if _shown(c) is None) == \
         [f"<{T}", "x"]
     assert _circle_markers(str(figure.svg)) == published
+    for key in ("evolutie-vte-regio", "evolutie-vermeden-regio"):  # rates and shares too
+        figure = blocks(report)[key]
+        drawn = sum(1 for row in figure.rows for cell in row[1:]
+                    if cell not in (f"<{T}", "x", "–"))
+        assert _circle_markers(str(figure.svg)) == drawn, key
 
 
 # --------------------------------------------------------------------------- reinforcement

@@ -358,6 +358,16 @@ def regions(ctx: Context, trends: Mapping[str, Any], pub: Published) -> list[Blo
             chart_id="fig-evolutie-vte-regio")
         blocks.append(ctx.figure("evolutie-vte-regio", ctx.t(
             "Cliënten per VTE per jaar en per CAW-regio, tegenover de norm"), per_fte, n=n))
+        avoided = charts.small_multiples(
+            years, {caw: [pub.share("vermeden", caw, y) for y in years] for caw in codes},
+            row_label=ctx.t("CAW-regio"), y_label=ctx.t("Uithuiszetting vermeden"),
+            value_text=ctx.pct, x_text=lambda v: str(int(v)), percent=True,
+            locale=ctx.lang, alt=ctx.t("Aandeel vermeden uithuiszettingen onder de "
+                                       "afsluitingen per jaar, één paneel per CAW-regio"),
+            chart_id="fig-evolutie-vermeden-regio")
+        blocks.append(ctx.figure("evolutie-vermeden-regio", ctx.t(
+            "Aandeel vermeden uithuiszettingen onder de afsluitingen, per jaar en per "
+            "CAW-regio"), avoided, n=n, notes=[pub.note(ctx.t)]))
     blocks.append(ctx.table(
         "evolutie-regio", ctx.t("Starts, aanmeldingen, actieve en afgesloten trajecten, "
                                 "personeel en duur per CAW-regio en per jaar"),
