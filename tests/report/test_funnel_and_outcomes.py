@@ -263,3 +263,15 @@ def test_funnel_chart_is_deterministic_and_draws_nothing_hidden() -> None:
     hidden = [p._replace(observed=cells[("A", "o")]) for p in points]
     empty = funnel_plot.funnel_chart(hidden, poisson_limits, chart_id="g")
     assert plotted(empty.svg) == [] and not {"A", "B"} & set(TEXT.findall(empty.svg))
+
+
+def test_a_region_without_an_expected_count_has_no_ratio_but_is_not_hidden() -> None:
+    res = results()
+    region = max(res["regional_comparison"]["per_caw"], key=lambda x: x["observed"])
+    region.update(expected=0.0, ratio=None, limits95=[None, None], limits998=[None, None],
+                  signal=None)
+    report = build(res)
+    rows, data, svg, regions, cells = comparison(report, res, "uithuisgezet")
+    i = next(k for k, x in enumerate(regions) if x["caw"] == region["caw"])
+    assert cells[i].published and rows[i][4] == "–" and rows[i][-1] == "–"
+    assert region["caw"] not in TEXT.findall(svg)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.regional import LIMITS, by_outcome
+from pipeline.report import formatting as fmt
 from pipeline.report import funnel_plot
 from pipeline.report.context import HIDDEN, Context
 from pipeline.report.labels import N_
@@ -47,21 +48,22 @@ def comparison(ctx: Context, outcome: str, block: Any) -> list[Block]:
                      [x["n"] - x["observed"] for x in per_caw]], facts=facts)
     # the table and the funnel plot read the same published cells (funnel_plot.funnel_points)
     points = [funnel_plot.FunnelPoint(x["caw"], ctx.region(x["caw"]), x.get("expected"),
-                                 grid.cell(i, 0),
-                                 x.get("limits95") or [None, None],
-                                 x.get("limits998") or [None, None])
+                                      grid.cell(i, 0), x.get("limits95") or [None, None],
+                                      x.get("limits998") or [None, None])
               for i, x in enumerate(per_caw)]
     ratios = {code: ratio for code, _e, ratio in funnel_plot.funnel_points(points)}
     rows = []
     for i, x in enumerate(per_caw):
         shown = x["caw"] in ratios
         signal = x.get("signal")
+        # no ratio: hidden with its count, or none to give (an expected count of 0)
+        none = HIDDEN if grid.cell(i, 0).hidden else fmt.MISSING
         rows.append([ctx.region(x["caw"]), grid.count(i, 2), grid.count(i, 0),
                      ctx.dec(x.get("expected"), 1),
-                     ctx.dec(ratios[x["caw"]], 2) if shown else HIDDEN,
+                     ctx.dec(ratios[x["caw"]], 2) if shown else none,
                      _bounds(ctx, x.get("limits95")), _bounds(ctx, x.get("limits998")),
                      ctx.t(SIGNALS[signal]) if shown and signal in SIGNALS
-                     else (ctx.t("binnen de grenzen") if shown else HIDDEN)])
+                     else (ctx.t("binnen de grenzen") if shown else none)])
     rows.append([ctx.t("Totaal"), grid.count(last, 2), grid.count(last, 0),
                  ctx.dec(sum(x.get("expected") or 0 for x in per_caw), 1), "", "", "", ""])
     table = ctx.table(
