@@ -164,6 +164,8 @@ def reinforcement_blocks(ctx: Context) -> list[Block]:
             continue
         if key == "evicted_12m" and _too_early(block):
             estimate, pv = ctx.t("te vroeg om te oordelen"), "–"
+        elif block.get("elasticity") is None:
+            estimate, pv = "–", "–"
         else:
             estimate = (f"{ctx.dec(block.get('elasticity'), 2)} "
                         f"({_bounds(ctx, block.get('ci'))})")

@@ -336,7 +336,9 @@ def regions(ctx: Context, trends: Mapping[str, Any], pub: Published) -> list[Blo
         "Per regio staan dezelfde cijfers hieronder, eerst als kleine grafieken met één "
         "paneel per regio, dan als tabel. Een ontbrekend punt in een lijn is een aantal "
         "onder %(t)s of een getal dat zo'n aantal zou prijsgeven; het staat als '<%(t)s' of "
-        "'x' in de tabel.") % {"t": ctx.threshold})]
+        "'x' in de tabel.") % {"t": ctx.threshold} if len(years) > 1 else ctx.t(
+        "Per regio staan dezelfde cijfers in de tabellen hieronder; met één jaar zijn er "
+        "nog geen lijnen te tekenen."))]
     if len(years) > 1:
         starts = charts.small_multiples(
             years, {caw: [pub.count("S", caw, y) for y in years] for caw in codes},
