@@ -26,17 +26,20 @@ outside the range seen.
 
 Inference: ten regions are ten clusters, too few for a cluster sandwich. The p-value
 and the interval come from a wild cluster restricted bootstrap (pipeline.stats.
-wild_bootstrap): the null b = b0 imposed (restricted PPML fit), the regions' score
-residuals perturbed with Webb's six-point weights (B = `draws`, default 9,999, seed
-explicit), the statistic a score-t studentised by the cluster jackknife (CV3) variance
-recomputed in every draw; the interval by inverting the same test with the same draws.
-Measured on simulated panels with the circular's doses and a true elasticity 0 (seeds
-0-1999, B = 999): rejected in 6.2 % at 5 % with fixed effects only and 5.95 % with region
-trends (the raw-score bootstrap used before: 7.1 % / 6.5 %). Randomisation inference
-over the regions (permuting the regions' FTE paths) was measured as a check, not used:
-it is exact only if the circular had handed the amounts to regions at random, and it
-was not (tests/test_reinforcement.py). The event study's pointwise intervals are
-model-based (quasi-Poisson), not cluster-robust: a picture of the timing, not a test.
+wild_bootstrap): the null b = b0 imposed (restricted PPML fit), each region's score
+residuals multiplied by one Webb six-point weight (B = `draws`, default 9,999, seed
+explicit), the full model refitted one Newton step, the statistic a score-t studentised by
+the cluster jackknife (CV3) variance recomputed in every draw; the interval inverts the
+same test with the same draws, so it excludes 0 exactly when p <= 0.05. Measured on
+2,000 simulated panels with the circular's doses and a true elasticity 0: rejected in
+3.8-6.2 % at 5 % (with or without region trends, region sizes random or fixed as in the
+generator), where the raw-score bootstrap used before rejected 7.1 %; the interval
+covered a known elasticity 0.8 in 95.3 % / 94.7 % of 300 panels (without / with region
+trends). Randomisation inference over regions (permuting their FTE paths) was measured
+as a check and not used: it is exact only if the amounts had gone to regions at random,
+and it rejected 6.2 % when region sizes differ (tests/test_reinforcement.py). The event
+study's pointwise intervals are model-based (quasi-Poisson), not cluster-robust: a
+picture of the timing, not a test.
 
 The same design for waiting time (total waiting days of a month's starts with offset
 log(starts): the elasticity of the mean waiting time) and for the share of a month's

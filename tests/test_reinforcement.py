@@ -261,34 +261,42 @@ def test_score_bootstrap_holds_its_level(region_trends: bool) -> None:
 
 
 @pytest.mark.slow
-def test_score_bootstrap_holds_its_level_with_regions_of_unequal_size() -> None:
-    # Measured (seeds 0-1999, B = 999, fixed effects only): MEASURED_UNEQUAL.
-    rate = float(np.mean([_test(_unequal_panel(s), 999, s).p_value(0.0) <= 0.05
-                          for s in range(2000)]))
+@pytest.mark.parametrize("region_trends", [False, True])
+def test_score_bootstrap_holds_its_level_with_regions_of_unequal_size(region_trends: bool
+                                                                       ) -> None:
+    # Measured (seeds 0-1999, B = 999): 4.55 % without and 3.8 % with region trends (the
+    # score-t with CV1: 5.6 % / 4.4 %). Same band as above.
+    rate = float(np.mean([_test(_unequal_panel(s), 999, s, region_trends).p_value(0.0)
+                          <= 0.05 for s in range(2000)]))
     assert 0.035 <= rate <= 0.065, rate
 
 
 @pytest.mark.slow
 def test_randomisation_inference_over_regions_as_a_check() -> None:
-    """Why the report does not use randomisation inference: with regions of unequal size
-    it is no longer exact. Measured (seeds 0-999, 999 permutations): 6.2 % at 5 %, the
-    bootstrap 4.7 % on the same panels (sd of a rate over 1,000 panels 0.7 points); on
-    _simulated_panel, where regions are exchangeable, it is exact by construction
-    (MEASURED_RI_IID). The band only guards the check's own code."""
+    """Why the report does not use randomisation inference: it is exact only when the
+    regions are exchangeable (as if the circular had handed out its amounts at random),
+    and with regions of unequal size it is not. Measured (seeds 0-999, 999 permutations):
+    6.2 % at 5 % on _unequal_panel, where the bootstrap rejects 4.7 % of the same panels;
+    5.3 % on _simulated_panel (regions exchangeable: exact by construction), where the
+    bootstrap rejects 6.4 %. sd of a rate over 1,000 panels: 0.7 points. The band only
+    guards the check's own code."""
     rate = float(np.mean([_randomisation_p(_unequal_panel(s), 999, 10_000 + s) <= 0.05
                           for s in range(1000)]))
     assert 0.03 <= rate <= 0.09, rate
 
 
 @pytest.mark.slow
-def test_interval_covers_a_known_power_at_its_nominal_rate() -> None:
+@pytest.mark.parametrize("region_trends", [False, True])
+def test_interval_covers_a_known_power_at_its_nominal_rate(region_trends: bool) -> None:
+    # Measured (seeds 1000-1299, B = 999): 95.3 % without region trends (median width
+    # 0.48, 0 rejected in 98 %), 94.7 % with them (width 0.90, 0 rejected in 82 %).
     covered = []
     for seed in range(300):
-        block = estimate(_simulated_panel(1000 + seed, power=0.8), region_trends=False,
+        block = estimate(_simulated_panel(1000 + seed, power=0.8), region_trends=region_trends,
                          draws=999, seed=seed)
         lo, hi = block["ci"]
         covered.append((lo is None or lo <= 0.8) and (hi is None or 0.8 <= hi))
-    assert 0.90 <= np.mean(covered) <= 0.99, np.mean(covered)  # 95 % +- 3 sd (1.3 points)
+    assert 0.91 <= np.mean(covered) <= 0.99, np.mean(covered)  # 95 % +- 3 sd (1.3 points)
 
 
 @pytest.fixture(scope="module")

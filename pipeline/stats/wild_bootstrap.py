@@ -28,11 +28,13 @@ G-vector products and B = 9999 costs milliseconds:
 
 The statistic of the data is the same function at v = (1, ..., 1), so the test compares
 like with like (a linearised score-t test). p = share of draws with |t*| >= |t|
-(symmetric, two-sided). Measured on 2,000 simulated panels with the circular's doses and
-a true elasticity 0 (tests/test_reinforcement.py, slow; B = 999): rejected at 5 % in
-6.2 % (fixed effects only) and 5.95 % (with region trends); the raw score 7.1 % / 6.5 %,
-the score-t with CV1 6.7 % / 5.95 % (MacKinnon & Webb 2017: one dominant cluster makes
-any wild cluster bootstrap over-reject somewhat; the jackknife variance reduces it).
+(symmetric, two-sided). Measured at a nominal 5 % on 2,000 simulated panels each with a
+true elasticity 0 and the circular's doses (tests/test_reinforcement.py, slow; B = 999):
+6.2 % (fixed effects only) and 5.95 % (with region trends) when region sizes are drawn at
+random, 4.55 % and 3.8 % with fixed unequal sizes as in the generator; the raw score
+rejected 7.1 % / 6.5 % of the first, the score-t with CV1 6.7 % / 5.95 % (one dominant
+cluster makes a wild cluster bootstrap over-reject somewhat, MacKinnon & Webb 2017; the
+jackknife variance takes most of it away).
 The confidence set is {b0: p(b0) > alpha}, found by bisection on each side of the
 estimate with the SAME weight draws for every b0 (so the set is deterministic given the
 seed and consistent with the p-value at 0). A bound is None when the test does not reject
