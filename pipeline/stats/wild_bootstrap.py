@@ -86,7 +86,7 @@ class Linearised:
             g = len(self.s)
             dev = v @ np.nan_to_num(self.jack, nan=0.0).T
             var = (g - 1) / g * np.sum(dev ** 2, axis=1)
-            if np.isnan(self.jack).any():  # an unidentified leave-one-out refit
+            if np.isnan(self.jack).any():  # a leave-one-out refit without x: no CV3, p = 1
                 var = np.full(len(num), np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(var > 0, np.abs(num) / np.sqrt(var), 0.0)
