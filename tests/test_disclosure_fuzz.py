@@ -159,6 +159,29 @@ def test_a_table_that_cannot_be_protected_hides_the_numbers_it_rests_on() -> Non
     assert ck.table("outcome")["onbekend"].mark == "<5"
 
 
+def test_a_solver_without_an_answer_makes_the_checkpoint_hide_more(monkeypatch) -> None:
+    """Fault injection (the real solver cannot be made to give up on demand): when
+    linprog and milp return no answer, the hidden 3 counts as pinned, so the checkpoint
+    hides the numbers around it instead of failing or publishing unchecked."""
+    from scipy.optimize import OptimizeResult
+
+    from pipeline.report import reconstruction
+
+    def no_answer(*args: object, **kwargs: object) -> OptimizeResult:
+        return OptimizeResult(status=1, message="limiet bereikt", x=None)
+
+    monkeypatch.setattr(reconstruction, "linprog", no_answer)
+    monkeypatch.setattr(reconstruction, "milp", no_answer)
+    ck = Checkpoint(T)
+    spec = Spec("t")
+    spec.grid(["a", "b", "c"], [0], [[3], [10], [12]], row_total=False)
+    published = ck.publish(spec)
+    ck.verify()
+    assert published[("a", 0)].mark == "<5"
+    assert [published[k].published for k in [("b", 0), ("c", 0), (TOTAL, 0)]].count(
+        True) <= 1  # one published number alone pins nothing
+
+
 # --------------------------------------------------------------------------- the report
 
 

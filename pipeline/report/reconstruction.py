@@ -6,7 +6,9 @@ attacker on the numbers the old report published. Unknowns are non-negative inte
 a published count or sum is a linear equation, a published share (as rounded in print,
 and also read as truncated) a pair of linear inequalities. The min and max of a target
 come from linear programming, integer programming when the optimum is fractional
-(``scipy.optimize``).
+(``scipy.optimize``). A target the solver gives no answer for (a limit, numerical
+trouble) counts as pinned to its true value: the checkpoint then hides more rather than
+publish a number it could not check.
 """
 
 from __future__ import annotations
@@ -98,8 +100,14 @@ class Problem:
                        for r, low, high in zip(rows, lo, hi, strict=True))
         seen: list[set[float]] = [{round(float(c @ truth), 6)} if feasible else set()
                                   for c in coefs]
+        touched = (np.abs(np.array(rows)).sum(axis=0) > 0 if rows
+                   else np.zeros(len(names), dtype=bool))
         out = []
         for i, c in enumerate(coefs):
+            if not (touched & (c != 0)).any():  # no published number bears on it
+                out.append((0.0, big))
+                continue
+            failed = False
             for sign in (1.0, -1.0):
                 if settled is not None and settled(i, seen[i]):
                     break
@@ -114,12 +122,17 @@ class Problem:
                                integrality=integrality)
                     if res.status == 2:
                         return None
-                if res.status != 0:
-                    raise DisclosureError(f"de controle op onthulling faalde: {res.message}")
+                if res.status != 0:  # no answer (a limit, numerical trouble): assume the
+                    failed = True  # reader pins it, so the checkpoint hides more
+                    break
                 x = np.round(res.x)
                 for k, other in enumerate(coefs):
                     seen[k].add(round(float(other @ x), 6))
-            out.append((min(seen[i]), max(seen[i])))
+            if failed:
+                value = float(c @ truth)
+                out.append((value, value))
+            else:
+                out.append((min(seen[i]), max(seen[i])))
         return out
 
 
