@@ -22,7 +22,7 @@ import pytest
 from bad_inputs import CASES, MARK, Case, huge_csv, template, without_file, write_corpus
 from registration_files import RUN_DATE
 
-from pipeline import ingest as ingest_module
+from pipeline import ingest_csv as ingest_module
 from pipeline.contract import SOURCE_FILE
 from pipeline.ingest import FileRejected, ingest, load_file
 from pipeline.validation import validate
