@@ -336,13 +336,17 @@ class Feedback:
                                    "het profiel van de trajecten van de regio. Een verhouding "
                                    "buiten de 99,8%%-grenzen is een signaal om na te gaan, geen "
                                    "rangorde.") % {}])]
-        for figure in (self.main.figures if self.main is not None else []):
-            if figure.key.startswith("trechter-"):  # the yearly report's funnel, as drawn
-                blocks.append(dataclasses.replace(
-                    figure, key=f"regio-{figure.key}", number="", label="", anchor="",
-                    notes=(*figure.notes, ctx.t("De regio staat in de figuur met haar code "
-                                                "%(code)s.") % {"code": self.code})))
-        return blocks
+        return blocks + self.reused(lambda key: key.startswith("trechter-"))
+
+    def reused(self, wanted: Callable[[str], bool]) -> list[Block]:
+        """The yearly report's figures that show every region (a funnel plot, a panel per
+        region), as drawn there: the same picture and published cells, no new drawing."""
+        return [dataclasses.replace(
+            figure, key=f"regio-{figure.key}", number="", label="", anchor="",
+            notes=(*figure.notes, self.ctx.t("De regio staat in de figuur met haar code "
+                                             "%(code)s.") % {"code": self.code}))
+            for figure in (self.main.figures if self.main is not None else [])
+            if wanted(figure.key)]
 
     def trend(self) -> list[Block]:
         ctx, c = self.ctx, self.code
@@ -357,7 +361,7 @@ class Feedback:
         for who, years, label in ((c, mine, self.name), ("all", everyone, self.flanders)):
             blocks.append(self._trend_table(who, sorted(years, key=lambda y: y["year"]),
                                             label))
-        return blocks
+        return blocks + self.reused(lambda key: key == "evolutie-vte-regio")
 
     def _trend_cells(self, who: str, years: Sequence[Mapping[str, Any]]
                      ) -> list[dict[str, Any]] | None:
