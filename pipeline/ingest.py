@@ -52,6 +52,7 @@ from pipeline.ingest_base import (  # noqa: F401 (re-exported: the public names 
     CSV_SUFFIXES,
     PARQUET_SUFFIXES,
     PREFERRED_SHEET,
+    STAGE_CPU,
     STAGE_SECONDS,
     UTF8_MULTIBYTE,
     XLSX_SUFFIXES,
