@@ -240,3 +240,39 @@ def test_report_tables_on_random_small_regions_many(rows: list[tuple[int, int, i
 ])
 def test_report_tables_on_named_cases(rows: list[tuple[int, int, int]]) -> None:
     report_tables(rows)
+
+
+def tiny_profile(seed: int) -> dict:
+    """The demo profile shrunk to 1-4 regions of 0-15 trajectories, every variable a
+    random split of its region's n (arrears a random part of it), problems at random."""
+    import random
+
+    def split(n: int, k: int) -> list[int]:
+        cuts = sorted(rng.randint(0, n) for _ in range(k - 1))
+        return [b - a for a, b in zip([0, *cuts], [*cuts, n], strict=True)]
+
+    rng = random.Random(seed)
+    profile = copy.deepcopy(golden.inputs()["profile"])
+    keep = rng.sample(profile["regions"], rng.randint(1, 4))
+    active = {r: rng.choice([0, 1, 2, 3, 4, 5, 6, 9, 15]) for r in keep}
+    closed = {r: rng.randint(0, n) for r, n in active.items()}
+    arrears = {r: rng.randint(0, n) for r, n in active.items()}
+    for pop, sizes in (("active", active), ("closed", closed)):
+        for name, variable in profile[pop]["variables"].items():
+            base = arrears if name == "huurachterstand_klasse" else sizes
+            variable["regions"] = {r: split(base[r], len(variable["levels"])) for r in keep}
+        profile[pop]["n"] = sum(sizes.values())
+    profile["active"]["arrears_n"] = sum(arrears.values())
+    profile["active"]["problems"]["regions"] = {
+        r: {"ja": [rng.randint(0, n) for _ in range(3)], "n": n} for r, n in active.items()}
+    profile["closed"]["visits_n"] = sum(closed.values())
+    return profile
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(12))
+def test_whole_reports_on_tiny_profiles(seed: int) -> None:
+    """build_report itself (every chapter, key figures, the audit) on a tiny profile."""
+    report = content.build_report(golden.inputs()["results"], tiny_profile(seed),
+                                  translate=str)
+    report.checkpoint.verify()
