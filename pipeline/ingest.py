@@ -167,6 +167,22 @@ def _check_headers(file_name: str, names: Sequence[str | None], positions: Seque
     return normalised, notes
 
 
+def _trimmed(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cells without surrounding white space; a cell left empty is null.
+
+    Only the columns where that changes something are rewritten: one read-only pass
+    finds them (in a clean export: none), where stripping every column copies every
+    cell of the file.
+    """
+    cells = [pl.col(c) for c in frame.columns]
+    changes = frame.select(
+        (c.str.contains(r"^\s|\s$").any() | (c.str.len_bytes() == 0).any()).alias(n)
+        for c, n in zip(cells, frame.columns, strict=True)).row(0) if frame.height else ()
+    trimmed = [pl.col(n).str.strip_chars() for n, change in zip(frame.columns, changes,
+                                                                 strict=False) if change]
+    return frame.with_columns(pl.when(t.str.len_bytes() > 0).then(t) for t in trimmed)
+
+
 def load_file(path: Path) -> tuple[pl.DataFrame, FileReport]:
     """One file -> its rows as delivered text in the contract's columns, plus source columns.
 
@@ -185,8 +201,7 @@ def load_file(path: Path) -> tuple[pl.DataFrame, FileReport]:
     unique = [n or f"(zonder naam, kolom {p})" for n, p in zip(names, raw.positions, strict=True)]
     frame = raw.frame.rename(dict(zip(raw.frame.columns, unique, strict=True)))
     with timed("decode"):
-        trimmed = (pl.col(c).str.strip_chars() for c in frame.columns)
-        frame = frame.with_columns(pl.when(t.str.len_bytes() > 0).then(t) for t in trimmed)
+        frame = _trimmed(frame)
     with timed("privacy scan"):
         findings = privacy.scan_personal_data(frame, line_numbers=raw.lines)
     if findings:

@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from pipeline.contract import SOURCE_LINE, FileRule
-from pipeline.ingest_base import UTF8_MULTIBYTE, FileRejected, _column_label, _Raw
+from pipeline.ingest_base import FileRejected, _column_label, _Raw
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -44,6 +44,19 @@ def _not_text(raw: bytes, file_name: str) -> FileRejected | None:
     return None
 
 
+def _mixes_utf8(raw: bytes) -> bool:
+    """Whether `UTF8_MULTIBYTE` occurs in `raw`, found from its few bytes above 0x7F.
+
+    The same answer as the pattern's search, which scans every byte in Python's regex
+    engine (0.18 s for a 60 MB Windows-1252 file, against 0.01 s here).
+    """
+    data = np.frombuffer(raw, dtype=np.uint8)
+    leads = np.flatnonzero(data[:-1] >= 0xC2)
+    leads = leads[data[leads] <= 0xDF]
+    follow = data[leads + 1]
+    return bool(((follow >= 0x80) & (follow <= 0xBF)).any())
+
+
 def _decode(raw: bytes, file_name: str) -> bytes:
     """The file as UTF-8 bytes: UTF-8 (BOM stripped) or Windows-1252; anything else is refused."""
     if raw.startswith(_UTF8_BOM):
@@ -55,7 +68,7 @@ def _decode(raw: bytes, file_name: str) -> bytes:
         raw.decode("utf-8")
         return raw
     except UnicodeDecodeError as exc:
-        if UTF8_MULTIBYTE.search(raw):  # UTF-8 text with foreign bytes: no single encoding
+        if _mixes_utf8(raw):  # UTF-8 text with foreign bytes: no single encoding
             line = raw.count(b"\n", 0, exc.start) + 1
             raise FileRejected(file_name, FileRule.UNREADABLE,
                                f"Bestand '{file_name}', regel {line}: het bestand mengt "
