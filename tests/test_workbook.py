@@ -191,6 +191,8 @@ def test_a_cell_carries_its_source_value_not_the_printed_one() -> None:
     interval = cell_of(fmt.ci(0.8312, 0.7601, 0.9144))
     assert (interval.kind, interval.value) == ("interval", (
         Estimate(0.8312, 2), Estimate(0.7601, 2), Estimate(0.9144, 2)))
+    assert cell_of(fmt.bounds(-0.12, 0.34)) == TableCell(
+        "-0,12; 0,34", (None, Estimate(-0.12, 2), Estimate(0.34, 2)), "interval")
     assert cell_of(fmt.pct_ci(0.664, 0.6381, 0.6894)).value == (
         Share(0.664, 1), Share(0.6381, 1), Share(0.6894, 1))
     # text that merely looks like a number is not parsed back into one
@@ -208,10 +210,10 @@ def published_report() -> tuple[Report, dict[str, int]]:
     values = {"a": 3, "b": 40, "c": 17}
     grid = ctx.grid("t", list(values), [list(values.values())], row_total=False,
                     percent="col")
-    rows = [[label, grid.count(i, 0), grid.share(i, 0), ctx.ci(1.2345, [0.9876, 1.5432])]
-            for i, label in enumerate([*values, "Totaal"])]
-    table = ctx.table("t", "Een tabel", ["Categorie", "Aantal", "Aandeel", "HR (95 %-BI)"],
-                      rows, grids=[grid])
+    rows = [[label, grid.count(i, 0), grid.share(i, 0), ctx.ci(1.2345, [0.9876, 1.5432]),
+             ctx.bounds([0.5, 1.25])] for i, label in enumerate([*values, "Totaal"])]
+    table = ctx.table("t", "Een tabel", ["Categorie", "Aantal", "Aandeel", "HR (95 %-BI)",
+                                         "Grenzen"], rows, grids=[grid])
     table = type(table)(**{**table.__dict__, "label": "Tabel 1.1", "number": "1.1"})
     chapter = Chapter("c", "C", (Section("s", "S", (table,)),))
     ctx.ck.verify()
@@ -233,7 +235,8 @@ def test_hidden_numbers_reach_the_workbook_in_no_form(tmp_path: Path) -> None:
     assert 'hidden="1"' not in sheet and "definedName" not in xml["xl/workbook.xml"]
     stored = [float(v) for v in re.findall(r'<c r="[A-Z]+\d+"(?: s="\d+")?><v>([^<]*)</v>',
                                            sheet)]
-    assert sorted(stored) == sorted([40, 2 / 3, 60, 1.0, *[1.2345, 0.9876, 1.5432] * 4])
+    assert sorted(stored) == sorted([40, 2 / 3, 60, 1.0,
+                                     *[1.2345, 0.9876, 1.5432, 0.5, 1.25] * 4])
     strings = [html.unescape(t) for t in re.findall(r"<t[^>]*>([^<]*)</t>",
                                                     xml["xl/sharedStrings.xml"])]
     assert not [t for t in strings if re.search(r"\d", t) and t not in (
@@ -250,7 +253,8 @@ def test_libreoffice_reads_the_unrounded_share_shown_as_the_report_shows_it(
     rows = cells(root, "Tabel 1.1")
     assert [c["text"] for c in rows[0]] == ["Categorie", "Aantal", "Aandeel", "HR (95 %-BI)",
                                             "HR (95 %-BI) (ondergrens)",
-                                            "HR (95 %-BI) (bovengrens)"]
+                                            "HR (95 %-BI) (bovengrens)",
+                                            "Grenzen (ondergrens)", "Grenzen (bovengrens)"]
     a, b, c, total = rows[1:5]
     # 2/3 to the 15 digits a spreadsheet keeps, shown with the report's one decimal
     assert b[2]["type"] == "percentage" and float(b[2]["value"]) == pytest.approx(
@@ -266,6 +270,7 @@ def test_libreoffice_reads_the_unrounded_share_shown_as_the_report_shows_it(
         ("string", "<5", "x"), ("string", "x", "x")]
     # an estimate with its interval: three numbers, each unrounded, shown with 2 decimals
     assert [float(x["value"]) for x in b[3:6]] == [1.2345, 0.9876, 1.5432]
+    assert [float(x["value"]) for x in b[6:8]] == [0.5, 1.25]  # bounds alone: two columns
     assert number_style(root, b[3]["style"]).find(q("number:number")).get(
         q("number:decimal-places")) == "2"
 

@@ -93,7 +93,8 @@ def workbook_sheets(report: Report) -> dict[str, Sheet]:
     the hidden marks '<5' / 'x' as text, with no number behind them), with the title, the
     n, the table's notes (the legend of the marks) and the source in note rows. A column
     of estimates with their interval ('0,83 (0,76–0,91)') becomes three columns: the
-    estimate, its lower and its upper bound. Render in Dutch for Dutch headers."""
+    estimate, its lower and its upper bound; a column of bounds alone ('0,76–0,91', a
+    mark or '–' in their place) two. Render in Dutch for Dutch headers."""
     lower, upper = "ondergrens", "bovengrens"
     sheets: dict[str, Sheet] = {}
     for table in report.tables:
@@ -104,6 +105,8 @@ def workbook_sheets(report: Report) -> dict[str, Sheet]:
                 name, k = f"{column} ({k})", k + 1
             headers.append(name)
         spans = {j for row in table.cells for j, c in enumerate(row) if c.kind == "interval"}
+        alone = {j for j in spans  # bounds without an estimate: two columns, not three
+                 if all(r[j].kind != "interval" or r[j].value[0] is None for r in table.cells)}
         rows = []
         for cells in table.cells:
             row: dict[str, Any] = {}
@@ -113,7 +116,11 @@ def workbook_sheets(report: Report) -> dict[str, Sheet]:
                     continue
                 est, lo, hi = cell.value if cell.kind == "interval" else (
                     cell.value, None, None)
-                row |= {header: est, f"{header} ({lower})": lo, f"{header} ({upper})": hi}
+                if j in alone:
+                    lo = cell.value if cell.kind != "interval" else lo
+                else:
+                    row[header] = est
+                row |= {f"{header} ({lower})": lo, f"{header} ({upper})": hi}
             rows.append(row)
         sheets[table.label] = Sheet(rows, tuple(x for x in (table.title, table.n,
                                                             *table.notes, table.source) if x))

@@ -168,6 +168,11 @@ class Context:
         lo, hi = (bounds or [None, None])[:2]
         return fmt.ci(est, lo, hi, digits, self.lang)
 
+    def bounds(self, bounds: Sequence[Any] | None, digits: int = 2) -> str:
+        """'0,76–0,91': an interval without its estimate (limits, quartiles)."""
+        lo, hi = (bounds or [None, None])[:2]
+        return fmt.bounds(lo, hi, digits, self.lang)
+
     def pct_ci(self, est: Any, bounds: Sequence[Any] | None) -> str:
         """'66,4 % (63,8–68,9)': a share with its interval in percentage points."""
         lo, hi = (bounds or [None, None])[:2]

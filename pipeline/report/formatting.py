@@ -41,7 +41,8 @@ class Printed(str):
 
     ``kind``: 'count' (an integer ``value``), 'share' (a fraction, printed as a
     percentage), 'estimate' (a float), 'euro' (an amount), 'interval' (``value`` is
-    (estimate, lower, upper)), 'share-interval' (the same, printed as percentages);
+    (estimate, lower, upper)), 'share-interval' (the same, printed as percentages),
+    'bounds' (``value`` is (lower, upper), an interval without its estimate);
     ``digits``: the decimals printed (of the percentage for a share). Only a published
     number is ever formatted: a hidden cell is its mark ``<5``/``x``, a plain ``str``.
     """
@@ -163,6 +164,17 @@ def ci(estimate: Any, lower: Any, upper: Any = None, digits: int = 2, locale: st
     sep = ("; " if _is_dutch(locale) else ", ") if negative else "–"
     return Printed(f"{est} ({lo}{sep}{hi})", tuple(_source(v) for v in (estimate, lower, upper)),
                    "interval", digits)
+
+
+def bounds(lower: Any, upper: Any, digits: int = 2, locale: str = "nl") -> str:
+    """'0,76–0,91': an interval (or quartiles, limits) without its estimate; '; ' between
+    negative bounds as in ``ci``; '–' (missing) when a bound is."""
+    lo, hi = (dec(v, digits, locale) for v in (lower, upper))
+    if MISSING in (lo, hi):
+        return MISSING
+    negative = lo.startswith("-") or hi.startswith("-")
+    sep = ("; " if _is_dutch(locale) else ", ") if negative else "–"
+    return Printed(f"{lo}{sep}{hi}", (_source(lower), _source(upper)), "bounds", digits)
 
 
 def pct_ci(estimate: Any, lower: Any, upper: Any, digits: int = 1, locale: str = "nl") -> str:

@@ -30,7 +30,8 @@ class TableCell:
     """One cell: the text shown and the typed value behind it.
 
     ``kind``: 'label', 'count' (``value`` an int), 'share' (a ``Share``), 'estimate' (an
-    ``Estimate``), 'interval' (``value`` is (estimate, lower, upper), each typed), 'hidden'
+    ``Estimate``), 'interval' (``value`` is (estimate, lower, upper), each typed; the
+    estimate None for bounds alone), 'hidden'
     (``value`` is the mark itself: a hidden cell carries no number), 'text', 'missing'.
     """
 
@@ -64,6 +65,9 @@ def cell_of(item: str, *, label: bool = False, threshold: int = 5) -> TableCell:
     number pasted into text) stays text: nothing is parsed back from what was printed.
     """
     if isinstance(item, Printed):
+        if item.kind == "bounds":  # an interval without its estimate
+            return TableCell(item, (None, *(_typed("estimate", v, item.digits)
+                                            for v in item.value)), "interval")
         if item.kind in ("interval", "share-interval"):
             inner = "share" if item.kind == "share-interval" else "estimate"
             return TableCell(item, tuple(_typed(inner, v, item.digits) for v in item.value),

@@ -89,7 +89,7 @@ def intake_blocks(ctx: Context, pub: Any) -> list[Block]:
                                                   x["year"])):
         shown = (_starts_shown(ctx, pub, x["caw"], x["year"], x.get("starts"))
                  and int(x.get("n") or 0) >= ctx.threshold)
-        quartiles = f"{ctx.num(x.get('q1'))}–{ctx.num(x.get('q3'))}"
+        quartiles = ctx.bounds([x.get("q1"), x.get("q3")], 0)
         rows.append([ctx.region(x["caw"]), str(x["year"]),
                      ctx.num(x.get("median")) if shown else HIDDEN,
                      quartiles if shown else HIDDEN,

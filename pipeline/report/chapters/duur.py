@@ -17,7 +17,7 @@ from pipeline.report.model import Block
 
 
 def _interval(ctx: Context, est: Any, bounds: Any) -> str:
-    return ctx.ci(est, bounds, 0).partition(" ")[2].strip("()") or fmt.MISSING
+    return ctx.bounds(bounds, 0) if ctx.dec(est, 0) != fmt.MISSING else fmt.MISSING
 
 
 def period_duration(ctx: Context) -> list[Block]:

@@ -122,8 +122,7 @@ OUTSIDE = {
 
 
 def _bounds(ctx: Context, pair: Any) -> str:
-    lo, hi = (pair or [None, None])[:2]
-    return f"{ctx.dec(lo, 2)}–{ctx.dec(hi, 2)}"
+    return ctx.bounds(pair, 2)
 
 
 def signals_text(ctx: Context, outcome: str, per_caw: list[Any],
