@@ -16,6 +16,11 @@ yearly report's own cells (``_mirror``), so they cannot differ. After each regio
 audit runs on every component the region's tables touch (``verify_since``: the others
 were audited by the yearly report and no later table changes them).
 
+Cost: nothing is drawn anew. The figures are the yearly report's that show every region
+(the two funnel plots, the small multiples of clients per FTE), reused as drawn; the rest
+is tables. A part whose table the checkpoint cannot protect (``Unprotectable``: the yearly
+report's own numbers would fix a small count it shows) becomes a sentence instead.
+
 Facts shared with the Evolutie chapter (chapters/evolutie.py): ``evolutie.S.<CAW>.<year>``
 (starts), ``evolutie.A.<CAW>.<year>`` and ``evolutie.C.<CAW>.<year>`` (active and closed in
 an earlier year), ``Vlaanderen`` for the whole; the trend table prints that chapter's own
