@@ -248,6 +248,19 @@ def parse(frame: pl.DataFrame) -> pl.DataFrame:
         return (col.str.contains(",", literal=True).any()
                 | (dotted.any() & (~dotted | col.str.contains(THOUSANDS_ONLY)).all()))
 
+    def per_value(name: str, value: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+        """`value` (an expression of the column's text alone) computed once per distinct
+        text and looked up for every row: a column of dates, ja/nee or counts holds a few
+        thousand texts in a million rows, and three date formats tried on each row cost
+        more than the lookup. The same values by construction; a column of mostly
+        distinct texts is parsed row by row."""
+        distinct = frame.select(pl.col(name).unique().drop_nulls())
+        if frame.height == 0 or distinct.height * 4 > frame.height:
+            return value
+        table = distinct.select(pl.col(name), value.alias("value"))
+        return pl.col(name).replace_strict(table.get_column(name), table.get_column("value"),
+                                           default=None, return_dtype=dtype)
+
     # Per file as a window (a join of the per-file flags would copy the whole frame).
     typed: list[pl.Expr] = []
     for spec in COLUMNS:
@@ -264,15 +277,17 @@ def parse(frame: pl.DataFrame) -> pl.DataFrame:
                                 for f in DATE_FORMATS)
             # A year like 0015 ("15-3-12" read as ISO) or 9999 is no date of a trajectory:
             # unreadable, not a date kept to fail later (pandas, and so GX, cannot hold it).
-            value = pl.when(value.dt.year().is_between(*DATE_YEARS)).then(value)
+            value = per_value(spec.name, pl.when(value.dt.year().is_between(*DATE_YEARS))
+                              .then(value), pl.Date())
         elif spec.kind is Kind.BOOL:
             low = col.str.to_lowercase()
-            value = (pl.when(low.is_in(TRUE_WORDS)).then(True)
-                     .when(low.is_in(FALSE_WORDS)).then(False)
-                     .otherwise(None))
+            value = per_value(spec.name, pl.when(low.is_in(TRUE_WORDS)).then(True)
+                              .when(low.is_in(FALSE_WORDS)).then(False)
+                              .otherwise(None), pl.Boolean())
         elif spec.kind is Kind.INT:
             number = col.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
-            value = pl.when(number.round(0) == number).then(number).cast(pl.Int64, strict=False)
+            value = per_value(spec.name, pl.when(number.round(0) == number).then(number)
+                              .cast(pl.Int64, strict=False), pl.Int64())
         else:
             flag = belgian(spec.name).over(SOURCE_FILE)
             value = pl.when(flag).then(_number(col, True)).otherwise(_number(col, False))
