@@ -22,7 +22,6 @@ from pipeline.report.formatting import MISSING, Printed
 
 Number = int | Estimate | Share
 Value = str | Number | tuple[Number, Number, Number] | None
-NUMBER_KINDS = ("count", "share", "estimate", "interval")
 
 
 @dataclass(frozen=True)
