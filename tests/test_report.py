@@ -35,7 +35,7 @@ import pytest
 
 from pipeline.outputs import Estimate, Share
 from pipeline.reference import load_reference
-from pipeline.report import content, i18n
+from pipeline.report import content, feedback, i18n
 from pipeline.report import formatting as fmt
 from pipeline.report.profile import (
     ARREARS_BANDS,
@@ -79,10 +79,12 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     trajectories = pl.read_parquet(root / "store" / "trajecten" / f"{YEAR}.parquet")
     quarantine = pl.read_parquet(root / "store" / "quarantaine" / f"{YEAR}.parquet")
     regions = load_reference(None).regions["caw"].to_list()
+    profile = build_profile(trajectories, quarantine, regions=regions)
+    # as the asset does: the yearly report links the regional pages the run wrote
+    profile["regional_reports"] = feedback.report_regions(results, profile)
     return SimpleNamespace(
         root=root, folder=folder, results=results, trajectories=trajectories,
-        quarantine=quarantine, regions=regions,
-        profile=build_profile(trajectories, quarantine, regions=regions),
+        quarantine=quarantine, regions=regions, profile=profile,
         nl=(folder / "rapport.html").read_text(encoding="utf-8"),
         en=(folder / "rapport.en.html").read_text(encoding="utf-8"), stdout=done.stdout)
 
