@@ -296,6 +296,13 @@ class Checkpoint:
         t, key = self.facts[name]
         return name if self.tables[t].spec.quantities[key].value == int(value or 0) else None
 
+    def fact_value(self, name: str) -> int | None:
+        """The count registered under fact ``name`` (None when no table has it yet)."""
+        if name not in self.facts:
+            return None
+        t, key = self.facts[name]
+        return int(self.tables[t].spec.quantities[key].value)
+
     def count(self, fact: str, value: Any) -> Cell:
         """A count shown on its own: the cell of its fact if a table has it, else alone."""
         value = int(value or 0)

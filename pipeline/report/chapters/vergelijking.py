@@ -31,6 +31,24 @@ SIGNALS = {"hoger": N_("boven de grenzen"), "lager": N_("onder de grenzen")}
 SIDES = {"hoger": N_("hoger dan verwacht"), "lager": N_("lager dan verwacht")}
 
 
+def _within_not_avoided(ctx: Context, per_caw: list[Any]) -> Any:
+    """Every eviction is an eviction not avoided, so a region's 'niet vermeden' count of
+    Table 'vermeden-regio' less its evictions here is a count of households too (not
+    avoided, not evicted). Declared, never shown: with both published, a group of 1-4
+    would follow from the two tables, so the checkpoint must see the relation."""
+    def declare(spec: Any) -> None:
+        for i, x in enumerate(per_caw):
+            name = f"eviction.nee.{x['caw']}"
+            nee = ctx.ck.fact_value(name)
+            rest = None if nee is None else nee - int(x["observed"] or 0)
+            if rest is None or rest < 0:  # not the same closures: no relation to declare
+                continue
+            spec.cell(("niet-vermeden-zonder", i), rest)
+            spec.total(("niet-vermeden", i), [(i, 0), ("niet-vermeden-zonder", i)],
+                       fact=name)
+    return declare
+
+
 def comparison(ctx: Context, outcome: str, block: Any) -> list[Block]:
     title, observed_name, n_fact, obs_fact, obs_total, n_total = OUTCOMES[outcome]
     per_caw = sorted(block.get("per_caw") or [], key=lambda x: (
@@ -45,7 +63,9 @@ def comparison(ctx: Context, outcome: str, block: Any) -> list[Block]:
     facts |= {(last, 0): obs_total, (last, 2): n_total}
     grid = ctx.grid(f"vergelijking-{outcome}", [x["caw"] for x in per_caw],
                     [[x["observed"] for x in per_caw],
-                     [x["n"] - x["observed"] for x in per_caw]], facts=facts)
+                     [x["n"] - x["observed"] for x in per_caw]], facts=facts,
+                    extra=_within_not_avoided(ctx, per_caw) if outcome == "uithuisgezet"
+                    else None)
     # the table and the funnel plot read the same published cells (funnel_plot.funnel_points)
     points = [funnel_plot.FunnelPoint(x["caw"], ctx.region(x["caw"]), x.get("expected"),
                                       grid.cell(i, 0), x.get("limits95") or [None, None],
