@@ -28,6 +28,7 @@ from typing import Any, Literal, NamedTuple
 import matplotlib as mpl
 from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
@@ -155,6 +156,46 @@ def _lay_out(fig: Figure) -> None:
     FigureCanvasSVG(fig)  # the canvas savefig would switch to: SVG text metrics
     engine.execute(fig)
     fig.set_layout_engine("none")
+
+
+def _text_size(text: str) -> tuple[float, float]:
+    """Width and height in points of one line of text at the rc font size, as the SVG
+    renderer measures it when it draws (a line is at least as high as 'lp')."""
+    renderer = RendererSVG(1, 1, io.StringIO())
+    prop = FontProperties(size=mpl.rcParams["font.size"])
+    w, h, _ = _measured(renderer, text, prop, False)
+    return w, max(h, _measured(renderer, "lp", prop, False)[1])
+
+
+def _fixed_margins(fig: Figure, ax: Any, y_labels: Sequence[str],
+                   x_ticks: Sequence[tuple[str, float]]) -> None:
+    """Place one Axes with margins computed from its text, instead of a layout engine.
+
+    The constrained layout measures every tick label of the figure and draws the axes
+    once more to place them; a chart with only tick labels on the left and bottom and
+    an x label needs just the widest y label, the x labels' height and how far the
+    outer x labels (``(text, position in axes fraction)``) reach past the axes. The
+    gaps are the constrained layout's (3 points around the figure) and the rc tick
+    sizes and pads; the x label goes where matplotlib would put it, given here so
+    that drawing does not measure the tick labels a second time."""
+    rc = mpl.rcParams
+    width, height = (v * 72 for v in fig.get_size_inches())
+    pad = 72 * rc["figure.constrained_layout.w_pad"]
+    y_tick = rc["ytick.major.size"] + rc["ytick.major.pad"]
+    x_tick = rc["xtick.major.size"] + rc["xtick.major.pad"]
+    left = pad + max((_text_size(s)[0] for s in y_labels), default=0.0) + y_tick
+    sizes = [(*_text_size(s), f) for s, f in x_ticks]
+    inner = width - left - pad
+    right = pad + max((w / 2 - (1 - f) * inner for w, _h, f in sizes), default=0.0)
+    right = max(right, pad)
+    ticks_h = max((h for _w, h, _f in sizes), default=_text_size("0")[1])
+    below = x_tick + ticks_h + rc["axes.labelpad"]
+    bottom = pad + below + _text_size(ax.get_xlabel())[1]
+    top = pad  # the callers' y limits leave half a line above the top label
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height,
+                        top=1 - top / height)
+    ax.xaxis.set_label_coords(0.5, -below / (height - bottom - top))
+    ax.yaxis.set_label_coords(0, 0.5)  # no y label: spare its placement
 
 
 def to_inline_svg(fig: Figure, *, alt: str = "", chart_id: str | None = None) -> str:
@@ -323,29 +364,39 @@ def forest_plot(terms: Sequence[Mapping[str, Any]], *,
     t = translate or _identity
     terms = [x for x in terms if x["term"] != "(Intercept)"]
     name = {"hr": "Hazardratio", "or": "Oddsratio", "shr": "Subdistributie-hazardratio"}[measure]
-    fig = _figure(height=1.0 + 0.26 * max(len(terms), 1))
+    fig = Figure(figsize=(6.4, 1.0 + 0.26 * max(len(terms), 1)))
     ax = fig.add_subplot()
     finite = [v for x in terms for v in (x[measure], *x[f"{measure}_ci"]) if _positive(v)]
-    rows = []
+    rows, bars, points = [], [], []
     for k, x in enumerate(terms):
         y = len(terms) - 1 - k
         lo, hi = x[f"{measure}_ci"]
         if _positive(lo) and _positive(hi):
-            ax.plot([lo, hi], [y, y], color="#333333", lw=1.2)
+            bars.append((y, lo, hi))
         if _positive(x[measure]):
-            ax.plot([x[measure]], [y], marker="s", color=PALETTE[0], ms=5, ls="none")
+            points.append((x[measure], y))
         rows.append([label(x["term"]), fmt.ci(x[measure], lo, hi, 2, locale),
                      fmt.pvalue(x.get("p"), locale, prefix=False)])
+    if bars:  # one collection and one marker line, not two artists per term
+        ys, los, his = zip(*bars, strict=True)
+        ax.hlines(ys, los, his, color="#333333", lw=1.2, capstyle="projecting")
+    if points:
+        ax.plot(*zip(*points, strict=True), marker="s", color=PALETTE[0], ms=5, ls="none")
     ax.axvline(1, color="#777777", lw=0.8, ls="--")
     ax.set_xscale("log")
     lo_lim, hi_lim = min([*finite, 0.8]) / 1.15, max([*finite, 1.25]) * 1.15
     ax.set_xlim(lo_lim, hi_lim)
-    ax.xaxis.set_major_locator(FixedLocator(_ratio_ticks(lo_lim, hi_lim)))
+    ticks = _ratio_ticks(lo_lim, hi_lim)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _short(v, locale)))
     ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_yticks(range(len(terms)), [label(x["term"]) for x in reversed(terms)])
+    names = [label(x["term"]) for x in reversed(terms)]
+    ax.set_yticks(range(len(terms)), names)
     ax.set_ylim(-0.7, len(terms) - 0.3)
     ax.set_xlabel(t(f"{name} (logaritmische schaal)"))
+    span = math.log(hi_lim / lo_lim)
+    _fixed_margins(fig, ax, names, [(_short(v, locale), math.log(v / lo_lim) / span)
+                                    for v in ticks])
     columns = [t("Kenmerk"), t(f"{name} (%(level)s-BI)") % _level(conf_level, locale), t("p")]
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
 
@@ -516,6 +567,10 @@ def small_multiples(x: Sequence[float], panels: Mapping[str, Sequence[Point]], *
         ax.text(0.5, 1.03, name, transform=ax.transAxes, ha="center", va="bottom",
                 fontsize=8)  # not set_title: placing titles measures every panel
         ax.tick_params(labelsize=7)
+        # the panels have no axis labels: a fixed (unused) label position spares each
+        # axis measuring its tick labels a second time at every draw to place one
+        ax.xaxis.set_label_coords(0.5, 0)
+        ax.yaxis.set_label_coords(0, 0.5)
         _line_axes(ax, xs, x_text, percent=percent, locale=locale,
                    every=max(1, math.ceil(len(xs) / 4)))
     if zero:
