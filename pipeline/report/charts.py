@@ -198,6 +198,53 @@ def _fixed_margins(fig: Figure, ax: Any, y_labels: Sequence[str],
     ax.yaxis.set_label_coords(0, 0.5)  # no y label: spare its placement
 
 
+def _tick_texts(ax: Any, which: str) -> list[tuple[str, float]]:
+    """The major tick labels of one axis that will be drawn, with their position as a
+    fraction of the axes (0 at the left or bottom), from its locator and formatter."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    lo, hi = sorted(axis.get_view_interval())
+    locs = [v for v in axis.get_majorticklocs() if lo - 1e-9 * abs(hi - lo) <= v
+            <= hi + 1e-9 * abs(hi - lo)]
+    formatter = axis.get_major_formatter()
+    formatter.set_locs(locs)
+    k = 0 if which == "x" else 1
+    to_axes = ax.transScale + ax.transLimits
+    return [(formatter(v, i), float(to_axes.transform([(v, v)])[0][k]))
+            for i, v in enumerate(locs)]
+
+
+def _plain_margins(fig: Figure, ax: Any) -> None:
+    """Place a chart's one Axes (tick labels left and bottom, axis labels, a legend
+    inside) with margins computed from its text instead of the constrained layout: the
+    widest y tick label and the y label's line on the left, the x tick labels and the
+    x label below, and room for the outer tick labels where they reach past the axes.
+    Gaps as the constrained layout's (3 points around the figure) and the rc tick sizes
+    and pads. Twice, since the automatic tick locators choose by the axes' size. The
+    axis labels go where matplotlib would put them, so drawing measures the tick labels
+    once."""
+    rc = mpl.rcParams
+    width, height = (v * 72 for v in fig.get_size_inches())
+    pad = 72 * rc["figure.constrained_layout.w_pad"]
+    x_tick = rc["xtick.major.size"] + rc["xtick.major.pad"]
+    y_tick = rc["ytick.major.size"] + rc["ytick.major.pad"]
+    line = _text_size("lp")[1]
+    for _ in range(2):
+        xs = [(*_text_size(s), f) for s, f in _tick_texts(ax, "x")]
+        ys = [(*_text_size(s), f) for s, f in _tick_texts(ax, "y")]
+        beside = y_tick + max((w for w, _h, _f in ys), default=0.0) + rc["axes.labelpad"]
+        below = x_tick + max((h for _w, h, _f in xs), default=line) + rc["axes.labelpad"]
+        left = pad + beside + (_text_size(ax.get_ylabel())[1] if ax.get_ylabel() else 0)
+        bottom = pad + below + (_text_size(ax.get_xlabel())[1] if ax.get_xlabel() else 0)
+        inner_w, inner_h = width - left - pad, height - bottom - pad
+        right = pad + max([0.0, *(w / 2 - (1 - f) * inner_w for w, _h, f in xs)])
+        top = pad + max([0.0, *(h / 2 - (1 - f) * inner_h for _w, h, f in ys)])
+        left = max(left, pad + max([0.0, *(w / 2 - f * inner_w for w, _h, f in xs)]))
+        fig.subplots_adjust(left=left / width, right=1 - right / width,
+                            bottom=bottom / height, top=1 - top / height)
+    ax.xaxis.set_label_coords(0.5, -below / (height - bottom - top))
+    ax.yaxis.set_label_coords(-beside / (width - left - right), 0.5)
+
+
 def to_inline_svg(fig: Figure, *, alt: str = "", chart_id: str | None = None) -> str:
     """Serialise ``fig`` deterministically and make it safe to inline in HTML."""
     buf = io.StringIO()
@@ -250,7 +297,7 @@ def km_chart(curves: Mapping[str, Any], *, conf_level: float = 0.95, locale: str
     """
     t = translate or _identity
     groups = {"": curves} if "days" in curves else dict(curves)
-    fig = _figure()
+    fig = Figure(figsize=(6.4, 3.4))  # laid out by _plain_margins
     ax = fig.add_subplot()
     rows = []
     for k, (name, c) in enumerate(groups.items()):
@@ -278,6 +325,7 @@ def km_chart(curves: Mapping[str, Any], *, conf_level: float = 0.95, locale: str
     columns = ([t("Groep")] if len(groups) > 1 else []) + [
         t("Dag"), t("Nog in begeleiding"), t("Ondergrens (%(level)s)") % level,
         t("Bovengrens (%(level)s)") % level]
+    _plain_margins(fig, ax)
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
 
 
@@ -296,7 +344,7 @@ def incidence_chart(curve: Mapping[str, Any], *, stacked: bool = True,
     t = translate or _identity
     shown = OUTCOMES if outcomes is None else outcomes  # key -> (Dutch label, colour)
     days = list(curve["days"])
-    fig = _figure()
+    fig = Figure(figsize=(6.4, 3.4))  # laid out by _plain_margins
     ax = fig.add_subplot()
     base = [0.0] * len(days)
     for key, (_label, colour) in shown.items():
@@ -331,6 +379,7 @@ def incidence_chart(curve: Mapping[str, Any], *, stacked: bool = True,
     if not stacked and "lower" in curve:
         columns[1:] = [t("%(label)s (%(level)s-BI)") % {"label": c, **_level(conf_level, locale)}
                        for c in columns[1:]]
+    _plain_margins(fig, ax)
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
 
 
@@ -500,7 +549,7 @@ def line_chart(x: Sequence[float], series: Mapping[str, Sequence[Point]], *,
     """
     band = band or {}
     xs = [float(v) for v in x]
-    fig = _figure(height=3.0)
+    fig = Figure(figsize=(6.4, 3.0))  # laid out by _plain_margins
     ax = fig.add_subplot()
     for k, (name, values) in enumerate(series.items()):
         colour = PALETTE[k % len(PALETTE)]
@@ -530,6 +579,7 @@ def line_chart(x: Sequence[float], series: Mapping[str, Sequence[Point]], *,
     columns = [x_label, *((band_label % {"name": n}) if n in band and band_label else n
                           for n in series)]
     rows = [[x_text(v), *(cell(n, i) for n in series)] for i, v in enumerate(x)]
+    _plain_margins(fig, ax)
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
 
 
