@@ -167,50 +167,16 @@ def _text_size(text: str) -> tuple[float, float]:
     return w, max(h, _measured(renderer, "lp", prop, False)[1])
 
 
-def _fixed_margins(fig: Figure, ax: Any, y_labels: Sequence[str],
-                   x_ticks: Sequence[tuple[str, float]]) -> None:
-    """Place one Axes with margins computed from its text, instead of a layout engine.
-
-    The constrained layout measures every tick label of the figure and draws the axes
-    once more to place them; a chart with only tick labels on the left and bottom and
-    an x label needs just the widest y label, the x labels' height and how far the
-    outer x labels (``(text, position in axes fraction)``) reach past the axes. The
-    gaps are the constrained layout's (3 points around the figure) and the rc tick
-    sizes and pads; the x label goes where matplotlib would put it, given here so
-    that drawing does not measure the tick labels a second time."""
-    rc = mpl.rcParams
-    width, height = (v * 72 for v in fig.get_size_inches())
-    pad = 72 * rc["figure.constrained_layout.w_pad"]
-    y_tick = rc["ytick.major.size"] + rc["ytick.major.pad"]
-    x_tick = rc["xtick.major.size"] + rc["xtick.major.pad"]
-    left = pad + max((_text_size(s)[0] for s in y_labels), default=0.0) + y_tick
-    sizes = [(*_text_size(s), f) for s, f in x_ticks]
-    inner = width - left - pad
-    right = pad + max((w / 2 - (1 - f) * inner for w, _h, f in sizes), default=0.0)
-    right = max(right, pad)
-    ticks_h = max((h for _w, h, _f in sizes), default=_text_size("0")[1])
-    below = x_tick + ticks_h + rc["axes.labelpad"]
-    bottom = pad + below + _text_size(ax.get_xlabel())[1]
-    top = pad  # the callers' y limits leave half a line above the top label
-    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height,
-                        top=1 - top / height)
-    ax.xaxis.set_label_coords(0.5, -below / (height - bottom - top))
-    ax.yaxis.set_label_coords(0, 0.5)  # no y label: spare its placement
-
-
 def _tick_texts(ax: Any, which: str) -> list[tuple[str, float]]:
     """The major tick labels of one axis that will be drawn, with their position as a
     fraction of the axes (0 at the left or bottom), from its locator and formatter."""
     axis = ax.xaxis if which == "x" else ax.yaxis
-    lo, hi = sorted(axis.get_view_interval())
-    locs = [v for v in axis.get_majorticklocs() if lo - 1e-9 * abs(hi - lo) <= v
-            <= hi + 1e-9 * abs(hi - lo)]
-    formatter = axis.get_major_formatter()
-    formatter.set_locs(locs)
+    locs = axis.get_majorticklocs()
+    texts = axis.get_major_formatter().format_ticks(locs)  # as drawing formats them
     k = 0 if which == "x" else 1
     to_axes = ax.transScale + ax.transLimits
-    return [(formatter(v, i), float(to_axes.transform([(v, v)])[0][k]))
-            for i, v in enumerate(locs)]
+    fractions = [float(to_axes.transform([(v, v)])[0][k]) for v in locs]
+    return [(s, f) for s, f in zip(texts, fractions, strict=True) if -1e-9 <= f <= 1 + 1e-9]
 
 
 def _plain_margins(fig: Figure, ax: Any) -> None:
@@ -231,7 +197,8 @@ def _plain_margins(fig: Figure, ax: Any) -> None:
     for _ in range(2):
         xs = [(*_text_size(s), f) for s, f in _tick_texts(ax, "x")]
         ys = [(*_text_size(s), f) for s, f in _tick_texts(ax, "y")]
-        beside = y_tick + max((w for w, _h, _f in ys), default=0.0) + rc["axes.labelpad"]
+        beside = y_tick + max((w for w, _h, _f in ys), default=0.0)
+        beside += rc["axes.labelpad"] if ax.get_ylabel() else 0
         below = x_tick + max((h for _w, h, _f in xs), default=line) + rc["axes.labelpad"]
         left = pad + beside + (_text_size(ax.get_ylabel())[1] if ax.get_ylabel() else 0)
         bottom = pad + below + (_text_size(ax.get_xlabel())[1] if ax.get_xlabel() else 0)
@@ -413,7 +380,7 @@ def forest_plot(terms: Sequence[Mapping[str, Any]], *,
     t = translate or _identity
     terms = [x for x in terms if x["term"] != "(Intercept)"]
     name = {"hr": "Hazardratio", "or": "Oddsratio", "shr": "Subdistributie-hazardratio"}[measure]
-    fig = Figure(figsize=(6.4, 1.0 + 0.26 * max(len(terms), 1)))
+    fig = Figure(figsize=(6.4, 1.0 + 0.26 * max(len(terms), 1)))  # see _plain_margins
     ax = fig.add_subplot()
     finite = [v for x in terms for v in (x[measure], *x[f"{measure}_ci"]) if _positive(v)]
     rows, bars, points = [], [], []
@@ -435,17 +402,13 @@ def forest_plot(terms: Sequence[Mapping[str, Any]], *,
     ax.set_xscale("log")
     lo_lim, hi_lim = min([*finite, 0.8]) / 1.15, max([*finite, 1.25]) * 1.15
     ax.set_xlim(lo_lim, hi_lim)
-    ticks = _ratio_ticks(lo_lim, hi_lim)
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_locator(FixedLocator(_ratio_ticks(lo_lim, hi_lim)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _short(v, locale)))
     ax.xaxis.set_minor_locator(NullLocator())
-    names = [label(x["term"]) for x in reversed(terms)]
-    ax.set_yticks(range(len(terms)), names)
+    ax.set_yticks(range(len(terms)), [label(x["term"]) for x in reversed(terms)])
     ax.set_ylim(-0.7, len(terms) - 0.3)
     ax.set_xlabel(t(f"{name} (logaritmische schaal)"))
-    span = math.log(hi_lim / lo_lim)
-    _fixed_margins(fig, ax, names, [(_short(v, locale), math.log(v / lo_lim) / span)
-                                    for v in ticks])
+    _plain_margins(fig, ax)
     columns = [t("Kenmerk"), t(f"{name} (%(level)s-BI)") % _level(conf_level, locale), t("p")]
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
 
