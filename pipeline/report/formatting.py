@@ -82,16 +82,25 @@ def _is_dutch(locale: str) -> bool:
     return babel_locale(locale) == "nl_BE"
 
 
+# Beyond this a number is no estimate a reader can use: an interval bound of a hazard or
+# odds ratio of a level without events (exp of a huge coefficient, 1e300) means "not
+# bounded". It prints as missing, like an infinite bound, rather than as 300 digits.
+LARGEST = decimal.Decimal("1e15")
+
+
 def _decimal(value: Any) -> decimal.Decimal | None:
-    """The value as an exact Decimal of its shortest repr, or None when missing."""
+    """The value as an exact Decimal of its shortest repr, or None when missing, infinite
+    or beyond ``LARGEST`` in size."""
     if value is None:
         return None
     if isinstance(value, decimal.Decimal):
-        return value if value.is_finite() else None
-    number = float(value)
-    if not math.isfinite(number):
-        return None
-    return decimal.Decimal(repr(int(value)) if isinstance(value, int) else repr(number))
+        number_ = value if value.is_finite() else None
+    else:
+        number = float(value)
+        if not math.isfinite(number):
+            return None
+        number_ = decimal.Decimal(repr(int(value)) if isinstance(value, int) else repr(number))
+    return number_ if number_ is not None and abs(number_) <= LARGEST else None
 
 
 def _number(value: decimal.Decimal, digits: int, locale: str) -> str:

@@ -212,7 +212,9 @@ def _event_study(ctx: Context, rf: Mapping[str, Any]) -> list[Block]:
         return []
 
     def ratio(value: Any) -> float | None:
-        return None if value is None else math.exp(value) - 1
+        # a log-ratio beyond +-10 (a factor 22,000) is a month the model cannot estimate
+        # (no starts in it): a gap in the chart, not an axis up to exp(700)
+        return None if value is None or abs(value) > 10 else math.exp(value) - 1
 
     label = ctx.t("Starts tegenover maand −1")
     chart = charts.line_chart(
