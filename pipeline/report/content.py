@@ -84,8 +84,6 @@ def software_versions(packages: Iterable[str] = SOFTWARE) -> dict[str, str]:
     return versions
 
 
-
-
 def workbook_sheets(report: Report) -> dict[str, Sheet]:
     """One sheet per numbered table of the report ('Tabel 3.1'): its headers and typed
     cells as the report's cells carry them (counts as int, shares as unrounded ``Share``,

@@ -53,7 +53,6 @@ Translate = Callable[[str], str]
 # --------------------------------------------------------------------------- labels
 
 
-
 # --------------------------------------------------------------------------- published counts
 
 
@@ -325,9 +324,6 @@ class Context:
         return self.t(FILE_RULES[name]) if name in FILE_RULES else (name or fmt.MISSING)
 
 
-
-
-
     @staticmethod
     def population_facts(pop: str, variable: str, levels: Sequence[str],
                          codes: Sequence[str]) -> dict[tuple[int, int], str | None]:
@@ -383,9 +379,6 @@ class Context:
         return self.figure(key, title, chart, n=n)
 
 
-
-
-
     @staticmethod
     def observed(curve: Mapping[str, Any], keys: Sequence[str]) -> dict[str, list[Any]]:
         """The curve up to its last grid day with all ``keys`` observed (None = beyond)."""
@@ -398,17 +391,7 @@ class Context:
         return {k: list(curve[k][:keep]) for k in ["days", *keys]}
 
 
-
-
-
-
-
     # ---- model terms
-
-
-
-
-
 
 
     def per_caw(self) -> list[dict[str, Any]]:
@@ -442,17 +425,9 @@ class Context:
         return ""
 
 
-
-
-
-
     # =========================================================================== 8
-
 
 
     def p_eq(self, p: Any) -> str:
         """'p = 0,042' or 'p < 0,001', unbreakable."""
         return fmt.pvalue(p, self.lang)
-
-
-
