@@ -186,7 +186,7 @@ def reinforcement_blocks(ctx: Context) -> list[Block]:
             else ""},
             ctx.t("Te vroeg om te oordelen: de maanden na de versterking zijn nog geen 12 "
                   "maanden gevolgd.") if _too_early(rf.get("evicted_12m") or {}) else ""]))
-    blocks += _event_study(ctx, rf)
+    blocks += _event_studies(ctx, rf)
     blocks.append(ctx.para(ctx.t(
         "Wat dit design kan en niet kan tonen. Het kan tonen of de starts van een regio "
         "meebewegen met haar eigen personeel: regio's kregen op twee data verschillende "
@@ -206,7 +206,45 @@ def reinforcement_blocks(ctx: Context) -> list[Block]:
     return blocks
 
 
-def _event_study(ctx: Context, rf: Mapping[str, Any]) -> list[Block]:
+# (results.json key, figure key, line label, y label, title, text alternative)
+EVENT_STUDIES = (
+    ("starts", "versterking-event", N_("Starts tegenover maand −1"),
+     N_("Verandering van de starts"),
+     N_("Starts per maand rond de versterking van elke regio, tegenover de maand ervoor "
+        "(event study, eigen schatting)"),
+     N_("Event study: verandering van de starts per maand rond de versterking")),
+    ("waiting_time", "versterking-event-wachttijd", N_("Wachttijd tegenover maand −1"),
+     N_("Verandering van de gemiddelde wachttijd"),
+     N_("Gemiddelde wachttijd van de starts per maand rond de versterking van elke regio, "
+        "tegenover de maand ervoor (event study, eigen schatting)"),
+     N_("Event study: verandering van de gemiddelde wachttijd per maand rond de "
+        "versterking")),
+    ("evicted_12m", "versterking-event-uitgezet",
+     N_("Uitgezet binnen 12 maanden tegenover maand −1"),
+     N_("Verandering van het aandeel uitgezet binnen 12 maanden"),
+     N_("Aandeel van de starts uitgezet binnen 12 maanden, per maand rond de versterking "
+        "van elke regio, tegenover de maand ervoor (event study, eigen schatting)"),
+     N_("Event study: verandering van het aandeel uitgezet binnen 12 maanden per maand rond "
+        "de versterking")),
+)
+
+
+def _event_studies(ctx: Context, rf: Mapping[str, Any]) -> list[Block]:
+    """The event-study chart of each outcome of the design (issue 14: starts, and the same
+    for waiting time and for the share evicted within 12 months, the latter not drawn
+    while it is too early to judge)."""
+    blocks: list[Block] = []
+    for key, figure, label, y_label, title, alt in EVENT_STUDIES:
+        block = rf if key == "starts" else rf.get(key) or {}
+        if key == "evicted_12m" and _too_early(block):
+            continue
+        blocks += _event_study(ctx, block, figure, ctx.t(label), ctx.t(y_label), ctx.t(title),
+                               ctx.t(alt))
+    return blocks
+
+
+def _event_study(ctx: Context, rf: Mapping[str, Any], figure: str, label: str, y_label: str,
+                 title: str, alt: str) -> list[Block]:
     points = [x for x in rf.get("event_study") or [] if x.get("month") is not None]
     if not any(x.get("coef") is not None for x in points):
         return []
@@ -216,22 +254,18 @@ def _event_study(ctx: Context, rf: Mapping[str, Any]) -> list[Block]:
         # (no starts in it): a gap in the chart, not an axis up to exp(700)
         return None if value is None or abs(value) > 10 else math.exp(value) - 1
 
-    label = ctx.t("Starts tegenover maand −1")
     chart = charts.line_chart(
         [x["month"] for x in points], {label: [ratio(x.get("coef")) for x in points]},
         band={label: ([ratio(x.get("lower")) for x in points],
                       [ratio(x.get("upper")) for x in points])},
         band_label=ctx.t("%(name)s (95%%-BI)"),
         x_label=ctx.t("Maanden sinds de versterking van de regio"),
-        y_label=ctx.t("Verandering van de starts"), value_text=ctx.pct,
+        y_label=y_label, value_text=ctx.pct,
         x_text=lambda v: f"{int(v):+d}".replace("-", "−") if v else "0",
         reference=(0.0, ctx.t("Geen verschil met maand −1")), percent=True, locale=ctx.lang,
-        alt=ctx.t("Event study: verandering van de starts per maand rond de versterking"),
-        chart_id="fig-versterking-event")
+        alt=alt, chart_id=f"fig-{figure}")
     return [ctx.figure(
-        "versterking-event", ctx.t("Starts per maand rond de versterking van elke regio, "
-                                   "tegenover de maand ervoor (event study, eigen schatting)"),
-        chart, n=ctx.n_line(rf.get("n_regions"), N_("n = %(n)s regio's")),
+        figure, title, chart, n=ctx.n_line(rf.get("n_regions"), N_("n = %(n)s regio's")),
         notes=[ctx.t("Maand 0 is de maand van de eerste versterking van de regio; maand −1 "
                      "is de referentie, de uiterste maanden bundelen alles daarbuiten. De "
                      "band is puntsgewijs en modelgebaseerd, niet robuust voor de "
