@@ -350,3 +350,18 @@ if __name__ == "__main__":
     GOLDEN.write_text(chapter_text(content.build_report(results_with_trends(), None,
                                                         translate=str)), encoding="utf-8")
     print(f"geschreven: {GOLDEN}")
+
+
+def test_event_studies_for_starts_waiting_and_evictions_once_followed_up(report) -> None:
+    # issue 14 item 3: an event study of starts, and the same for waiting time and for the
+    # share evicted within 12 months; the latter only once the months after are followed up
+    shown = blocks(report)
+    assert {"versterking-event", "versterking-event-wachttijd"} <= set(shown)
+    assert "versterking-event-uitgezet" not in shown  # too early in these inputs
+    waiting = shown["versterking-event-wachttijd"]
+    assert waiting.rows[-1][1].startswith("12,7")  # exp(0.12) - 1 at month +6
+    results = results_with_trends()
+    evicted = results["reinforcement"]["evicted_12m"]
+    evicted.update(too_early=False, elasticity=0.2, ci=[-0.4, 0.8], p=0.5)
+    later = blocks(content.build_report(results, None, translate=str))
+    assert "versterking-event-uitgezet" in later
