@@ -21,17 +21,15 @@ import hashlib
 import io
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
 import matplotlib as mpl
-from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
+from pipeline.report import chart_layout
 from pipeline.report import formatting as fmt
 from pipeline.report.disclosure import Cell
 
@@ -108,115 +106,11 @@ _REF = re.compile(r'(?:url\(#|href="#)([\w.:-]+)')
 _ID = re.compile(r' id="([^"]+)"')
 
 
-_TEXT_SIZES: dict[tuple, tuple[float, float, float]] = {}
-_FONT_KEYS = ("font.family", "font.sans-serif", "font.serif", "font.monospace",
-              "font.cursive", "font.fantasy")
-_MEASURE = RendererSVG.get_text_width_height_descent
-
-
-def _measured(renderer: RendererSVG, s: str, prop: Any, ismath: Any
-              ) -> tuple[float, float, float]:
-    key = (s, prop.copy(), ismath, tuple(tuple(mpl.rcParams[k]) for k in _FONT_KEYS))
-    if key not in _TEXT_SIZES:
-        if len(_TEXT_SIZES) > 50_000:
-            _TEXT_SIZES.clear()
-        _TEXT_SIZES[key] = _MEASURE(renderer, s, prop, ismath)
-    return _TEXT_SIZES[key]
-
-
-@contextmanager
-def _measured_once() -> Iterator[None]:
-    """Text extents measured once per process, not once per SVG renderer.
-
-    Matplotlib caches a text's size per renderer, and every savefig makes two (the
-    layout pass and the drawing), so the same tick labels and titles were shaped
-    again for every chart: about a millisecond each (FreeType with libraqm), a
-    third of the report's chart time. The SVG renderer's size of a string depends
-    only on the string, its font properties and the fonts the rc settings name, so
-    those are the key; the numbers are the renderer's own.
-    """
-    RendererSVG.get_text_width_height_descent = _measured  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        RendererSVG.get_text_width_height_descent = _MEASURE  # type: ignore[method-assign]
-
-
-def _lay_out(fig: Figure) -> None:
-    """Lay the figure out once, as savefig would, and spare savefig its layout pass.
-
-    With a layout engine, savefig draws the whole figure once without output only to
-    run the engine, then draws it for real. Here the engine runs on the same SVG
-    canvas before savefig, so only the real drawing is left: the same bytes, one
-    draw less per chart.
-    """
-    engine = fig.get_layout_engine()
-    if engine is None or not fig.axes:
-        return
-    FigureCanvasSVG(fig)  # the canvas savefig would switch to: SVG text metrics
-    engine.execute(fig)
-    fig.set_layout_engine("none")
-
-
-def _text_size(text: str) -> tuple[float, float]:
-    """Width and height in points of one line of text at the rc font size, as the SVG
-    renderer measures it when it draws (a line is at least as high as 'lp')."""
-    renderer = RendererSVG(1, 1, io.StringIO())
-    prop = FontProperties(size=mpl.rcParams["font.size"])
-    w, h, _ = _measured(renderer, text, prop, False)
-    return w, max(h, _measured(renderer, "lp", prop, False)[1])
-
-
-def _tick_texts(ax: Any, which: str) -> list[tuple[str, float]]:
-    """The major tick labels of one axis that will be drawn, with their position as a
-    fraction of the axes (0 at the left or bottom), from its locator and formatter."""
-    axis = ax.xaxis if which == "x" else ax.yaxis
-    locs = axis.get_majorticklocs()
-    texts = axis.get_major_formatter().format_ticks(locs)  # as drawing formats them
-    k = 0 if which == "x" else 1
-    to_axes = ax.transScale + ax.transLimits
-    fractions = [float(to_axes.transform([(v, v)])[0][k]) for v in locs]
-    return [(s, f) for s, f in zip(texts, fractions, strict=True) if -1e-9 <= f <= 1 + 1e-9]
-
-
-def _plain_margins(fig: Figure, ax: Any) -> None:
-    """Place a chart's one Axes (tick labels left and bottom, axis labels, a legend
-    inside) with margins computed from its text instead of the constrained layout: the
-    widest y tick label and the y label's line on the left, the x tick labels and the
-    x label below, and room for the outer tick labels where they reach past the axes.
-    Gaps as the constrained layout's (3 points around the figure) and the rc tick sizes
-    and pads. Twice, since the automatic tick locators choose by the axes' size. The
-    axis labels go where matplotlib would put them, so drawing measures the tick labels
-    once."""
-    rc = mpl.rcParams
-    width, height = (v * 72 for v in fig.get_size_inches())
-    pad = 72 * rc["figure.constrained_layout.w_pad"]
-    x_tick = rc["xtick.major.size"] + rc["xtick.major.pad"]
-    y_tick = rc["ytick.major.size"] + rc["ytick.major.pad"]
-    line = _text_size("lp")[1]
-    for _ in range(2):
-        xs = [(*_text_size(s), f) for s, f in _tick_texts(ax, "x")]
-        ys = [(*_text_size(s), f) for s, f in _tick_texts(ax, "y")]
-        beside = y_tick + max((w for w, _h, _f in ys), default=0.0)
-        beside += rc["axes.labelpad"] if ax.get_ylabel() else 0
-        below = x_tick + max((h for _w, h, _f in xs), default=line) + rc["axes.labelpad"]
-        left = pad + beside + (_text_size(ax.get_ylabel())[1] if ax.get_ylabel() else 0)
-        bottom = pad + below + (_text_size(ax.get_xlabel())[1] if ax.get_xlabel() else 0)
-        inner_w, inner_h = width - left - pad, height - bottom - pad
-        right = pad + max([0.0, *(w / 2 - (1 - f) * inner_w for w, _h, f in xs)])
-        top = pad + max([0.0, *(h / 2 - (1 - f) * inner_h for _w, h, f in ys)])
-        left = max(left, pad + max([0.0, *(w / 2 - f * inner_w for w, _h, f in xs)]))
-        fig.subplots_adjust(left=left / width, right=1 - right / width,
-                            bottom=bottom / height, top=1 - top / height)
-    ax.xaxis.set_label_coords(0.5, -below / (height - bottom - top))
-    ax.yaxis.set_label_coords(-beside / (width - left - right), 0.5)
-
-
 def to_inline_svg(fig: Figure, *, alt: str = "", chart_id: str | None = None) -> str:
     """Serialise ``fig`` deterministically and make it safe to inline in HTML."""
     buf = io.StringIO()
-    with mpl.rc_context(RC), _measured_once():
-        _lay_out(fig)
+    with mpl.rc_context(RC), chart_layout.measured_once():
+        chart_layout.lay_out(fig)
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None,
                                                   "Format": None, "Type": None})
     svg = buf.getvalue()
@@ -264,7 +158,7 @@ def km_chart(curves: Mapping[str, Any], *, conf_level: float = 0.95, locale: str
     """
     t = translate or _identity
     groups = {"": curves} if "days" in curves else dict(curves)
-    fig = Figure(figsize=(6.4, 3.4))  # laid out by _plain_margins
+    fig = Figure(figsize=(6.4, 3.4))  # laid out by chart_layout.plain_margins
     ax = fig.add_subplot()
     rows = []
     for k, (name, c) in enumerate(groups.items()):
@@ -292,7 +186,7 @@ def km_chart(curves: Mapping[str, Any], *, conf_level: float = 0.95, locale: str
     columns = ([t("Groep")] if len(groups) > 1 else []) + [
         t("Dag"), t("Nog in begeleiding"), t("Ondergrens (%(level)s)") % level,
         t("Bovengrens (%(level)s)") % level]
-    _plain_margins(fig, ax)
+    chart_layout.plain_margins(fig, ax)
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
 
 
@@ -311,7 +205,7 @@ def incidence_chart(curve: Mapping[str, Any], *, stacked: bool = True,
     t = translate or _identity
     shown = OUTCOMES if outcomes is None else outcomes  # key -> (Dutch label, colour)
     days = list(curve["days"])
-    fig = Figure(figsize=(6.4, 3.4))  # laid out by _plain_margins
+    fig = Figure(figsize=(6.4, 3.4))  # laid out by chart_layout.plain_margins
     ax = fig.add_subplot()
     base = [0.0] * len(days)
     for key, (_label, colour) in shown.items():
@@ -346,7 +240,7 @@ def incidence_chart(curve: Mapping[str, Any], *, stacked: bool = True,
     if not stacked and "lower" in curve:
         columns[1:] = [t("%(label)s (%(level)s-BI)") % {"label": c, **_level(conf_level, locale)}
                        for c in columns[1:]]
-    _plain_margins(fig, ax)
+    chart_layout.plain_margins(fig, ax)
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
 
 
@@ -380,7 +274,7 @@ def forest_plot(terms: Sequence[Mapping[str, Any]], *,
     t = translate or _identity
     terms = [x for x in terms if x["term"] != "(Intercept)"]
     name = {"hr": "Hazardratio", "or": "Oddsratio", "shr": "Subdistributie-hazardratio"}[measure]
-    fig = Figure(figsize=(6.4, 1.0 + 0.26 * max(len(terms), 1)))  # see _plain_margins
+    fig = Figure(figsize=(6.4, 1.0 + 0.26 * max(len(terms), 1)))  # see chart_layout.plain_margins
     ax = fig.add_subplot()
     finite = [v for x in terms for v in (x[measure], *x[f"{measure}_ci"]) if _positive(v)]
     rows, bars, points = [], [], []
@@ -408,7 +302,7 @@ def forest_plot(terms: Sequence[Mapping[str, Any]], *,
     ax.set_yticks(range(len(terms)), [label(x["term"]) for x in reversed(terms)])
     ax.set_ylim(-0.7, len(terms) - 0.3)
     ax.set_xlabel(t(f"{name} (logaritmische schaal)"))
-    _plain_margins(fig, ax)
+    chart_layout.plain_margins(fig, ax)
     columns = [t("Kenmerk"), t(f"{name} (%(level)s-BI)") % _level(conf_level, locale), t("p")]
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
 
@@ -512,7 +406,7 @@ def line_chart(x: Sequence[float], series: Mapping[str, Sequence[Point]], *,
     """
     band = band or {}
     xs = [float(v) for v in x]
-    fig = Figure(figsize=(6.4, 3.0))  # laid out by _plain_margins
+    fig = Figure(figsize=(6.4, 3.0))  # laid out by chart_layout.plain_margins
     ax = fig.add_subplot()
     for k, (name, values) in enumerate(series.items()):
         colour = PALETTE[k % len(PALETTE)]
@@ -542,7 +436,7 @@ def line_chart(x: Sequence[float], series: Mapping[str, Sequence[Point]], *,
     columns = [x_label, *((band_label % {"name": n}) if n in band and band_label else n
                           for n in series)]
     rows = [[x_text(v), *(cell(n, i) for n in series)] for i, v in enumerate(x)]
-    _plain_margins(fig, ax)
+    chart_layout.plain_margins(fig, ax)
     return Chart(to_inline_svg(fig, alt=alt, chart_id=chart_id), DataTable(columns, rows))
 
 

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import Bbox
 
+from pipeline.report import chart_layout
 from pipeline.report import formatting as fmt
 from pipeline.report.charts import (
     PALETTE,
@@ -25,7 +26,6 @@ from pipeline.report.charts import (
     Translate,
     _figure,
     _identity,
-    _lay_out,
     _positive,
     _short,
     _styled,
@@ -67,9 +67,9 @@ def _outside(ratio: float, limits: Sequence[float | None]) -> bool:
 def _spread_labels(fig: Figure, labels: Sequence[Any]) -> None:
     """Move each point label to the first of a few offsets where it overlaps no label
     placed before it (measured after the layout, so close regions stay readable). The
-    layout runs here, once, on the SVG canvas (:func:`charts._lay_out`), and the labels
+    layout runs here, once, on the SVG canvas (:func:`chart_layout.lay_out`), and the labels
     are measured with its renderer: no drawing of the whole figure just to measure them."""
-    _lay_out(fig)
+    chart_layout.lay_out(fig)
     renderer = fig._get_renderer()  # noqa: SLF001 - the public route needs pyplot
     placed: list[Any] = []  # the points themselves, then each label placed
     for label in labels:
