@@ -145,7 +145,7 @@ class Feedback:
             shown = self.enough(grid.cell(i, 0))
             rows.append([str(x["year"]), grid.count(i, 2), grid.count(i, 0),
                          ctx.num(x.get("median")) if shown else HIDDEN,
-                         f"{ctx.dec(x.get('q1'), 1)}–{ctx.dec(x.get('q3'), 1)}" if shown
+                         ctx.bounds([x.get("q1"), x.get("q3")], 1) if shown
                          else HIDDEN,
                          ctx.dec(x.get("starts_per_fte_month"), 2)
                          if grid.cell(i, 2).published else HIDDEN])
@@ -158,7 +158,7 @@ class Feedback:
             shown = self.enough(everyone.cell(0, 0))
             rows.append([f"{self.flanders}, {ctx.year}", everyone.count(0, 2),
                          everyone.count(0, 0), ctx.num(wd.get("median")) if shown else HIDDEN,
-                         f"{ctx.dec(wd.get('q1'), 1)}–{ctx.dec(wd.get('q3'), 1)}" if shown
+                         ctx.bounds([wd.get("q1"), wd.get("q3")], 1) if shown
                          else HIDDEN, fmt.MISSING])
         mine = next((r for r in rows if r[0] == str(ctx.year)), None)
         if mine is not None:
@@ -319,7 +319,7 @@ class Feedback:
                                        "verwachten.") % {"outcome": ctx.t(label)})
             rows.append([ctx.t(label), self.text(n), self.text(observed), ctx.dec(expected, 1),
                          ctx.dec(ratio, 2) if shown else HIDDEN,
-                         _bounds(ctx, x.get("limits95")), _bounds(ctx, x.get("limits998")),
+                         ctx.bounds(x.get("limits95")), ctx.bounds(x.get("limits998")),
                          position])
         if not rows:
             return [ctx.para(ctx.t("Voor dit jaar is er geen vergelijking van de regio's."))]
@@ -541,8 +541,3 @@ class Feedback:
                     "jaarrapport zou een klein aantal af te leiden zijn."))]
             chapters.append(Chapter(key, title, (Section(key, title, tuple(blocks)),)))
         return chapters, self.key_figures
-
-
-def _bounds(ctx: Context, pair: Any) -> str:
-    lo, hi = (pair or [None, None])[:2]
-    return f"{ctx.dec(lo, 2)}–{ctx.dec(hi, 2)}"

@@ -81,7 +81,7 @@ def comparison(ctx: Context, outcome: str, block: Any) -> list[Block]:
         rows.append([ctx.region(x["caw"]), grid.count(i, 2), grid.count(i, 0),
                      ctx.dec(x.get("expected"), 1),
                      ctx.dec(ratios[x["caw"]], 2) if shown else none,
-                     _bounds(ctx, x.get("limits95")), _bounds(ctx, x.get("limits998")),
+                     ctx.bounds(x.get("limits95")), ctx.bounds(x.get("limits998")),
                      ctx.t(SIGNALS[signal]) if shown and signal in SIGNALS
                      else (ctx.t("binnen de grenzen") if shown else none)])
     rows.append([ctx.t("Totaal"), grid.count(last, 2), grid.count(last, 0),
@@ -139,10 +139,6 @@ OUTSIDE = {
                     "Dat is een signaal om na te gaan (registratie, werking, profiel dat het "
                     "model niet ziet), geen rangorde.")),
 }
-
-
-def _bounds(ctx: Context, pair: Any) -> str:
-    return ctx.bounds(pair, 2)
 
 
 def signals_text(ctx: Context, outcome: str, per_caw: list[Any],
