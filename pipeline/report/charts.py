@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from pipeline.report import chart_layout
+from pipeline.report import chart_layout, parallel_charts
 from pipeline.report import formatting as fmt
 from pipeline.report.disclosure import Cell
 
@@ -90,11 +90,19 @@ def _figure(height: float = 3.4) -> Figure:
 
 
 def _styled(chart: Callable[..., Chart]) -> Callable[..., Chart]:
-    """Run a chart function inside RC: artists read rcParams when they are created."""
-    @functools.wraps(chart)
-    def wrapper(*args: Any, **kwargs: Any) -> Chart:
+    """Run a chart function inside RC: artists read rcParams when they are created.
+
+    Inside ``parallel_charts.drawn_later()`` the call is kept as a ``PendingChart`` (drawn
+    with the report's other charts on both cores, ``parallel_charts.draw``) instead.
+    """
+    def drawn(*args: Any, **kwargs: Any) -> Chart:
         with mpl.rc_context(RC):
             return chart(*args, **kwargs)
+
+    @functools.wraps(chart)
+    def wrapper(*args: Any, **kwargs: Any) -> Chart:
+        pending = parallel_charts.kept(drawn, args, kwargs)
+        return drawn(*args, **kwargs) if pending is None else pending  # type: ignore[return-value]
     return wrapper
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeline.outputs import Sheet
-from pipeline.report import blocks, numbering
+from pipeline.report import blocks, numbering, parallel_charts
 from pipeline.report.chapters import (
     besluit,
     bijlagen,
@@ -131,10 +131,17 @@ def build_report(results: Mapping[str, Any], profile: Mapping[str, Any] | None, 
     """The report's view-model (see the module docstring). Built again, hiding more,
     when a table could not be protected otherwise (``disclosure.protected``)."""
 
+    pending: list[parallel_charts.PendingChart] = []
+
     def attempt(hide_facts: frozenset[str]) -> Report:
         builder = Builder(results, profile, translate=translate, lang=lang,
                           threshold=threshold, software=software)
         builder.ck.hide_facts = hide_facts
-        return builder.build()
+        with parallel_charts.drawn_later() as charts_of_attempt:
+            report = builder.build()
+        pending[:] = charts_of_attempt  # a report built again draws only its own charts
+        return report
 
-    return protected(attempt)
+    report = protected(attempt)
+    parallel_charts.draw(pending)  # on both cores, now that every chart is known
+    return report

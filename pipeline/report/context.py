@@ -23,8 +23,6 @@ import decimal
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from markupsafe import Markup
-
 from pipeline.report import charts, disclosure
 from pipeline.report import formatting as fmt
 from pipeline.report.disclosure import DEFAULT_THRESHOLD, SECONDARY, TOTAL
@@ -270,11 +268,8 @@ class Context:
 
     def figure(self, key: str, title: str, chart: charts.Chart, *, n: str = "",
                notes: Iterable[str] = (), source: str | None = None) -> Figure:
-        columns = list(chart.table.columns)
-        numeric = [not (i == 0 and c in (self.t("Categorie"), self.t("Groep"),
-                                         self.t("Kenmerk"))) for i, c in enumerate(columns)]
-        return Figure(key=key, title=title, svg=Markup(chart.svg), columns=tuple(columns),
-                      rows=tuple(tuple(r) for r in chart.table.rows), numeric=tuple(numeric),
+        labels = frozenset((self.t("Categorie"), self.t("Groep"), self.t("Kenmerk")))
+        return Figure(key=key, title=title, chart=chart, label_columns=labels,
                       n=n, notes=tuple(x for x in notes if x), source=self.t(source or SOURCE))
 
     def para(self, text: str) -> Text:

@@ -108,14 +108,17 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart: inline SVG and the plotted values as a table (its text alternative)."""
+    """A chart: inline SVG and the plotted values as a table (its text alternative).
+
+    ``chart`` is a ``charts.Chart`` or a chart still to be drawn
+    (``parallel_charts.PendingChart``): SVG and table are read from it when shown. The
+    first column is a label, not a number, when its header is one of ``label_columns``.
+    """
 
     key: str
     title: str
-    svg: Markup
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    numeric: tuple[bool, ...]
+    chart: Any = field(repr=False, compare=False)
+    label_columns: frozenset[str] = frozenset()
     n: str = ""
     notes: tuple[str, ...] = ()
     source: str = ""
@@ -123,6 +126,23 @@ class Figure:
     number: str = ""
     label: str = ""
     anchor: str = ""
+
+    @property
+    def svg(self) -> Markup:
+        return Markup(self.chart.svg)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.chart.table.columns)
+
+    @property
+    def rows(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(r) for r in self.chart.table.rows)
+
+    @property
+    def numeric(self) -> tuple[bool, ...]:
+        return tuple(not (i == 0 and c in self.label_columns)
+                     for i, c in enumerate(self.columns))
 
 
 @dataclass(frozen=True)
