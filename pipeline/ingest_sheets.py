@@ -168,8 +168,9 @@ def _read_parquet(path: Path) -> _Raw:
     unreadable = FileRejected(path.name, FileRule.UNREADABLE,
                               f"Bestand '{path.name}' kan niet als Parquet gelezen worden. "
                               f"Exporteer de registratie opnieuw als Parquet, CSV of XLSX.")
-    try:
-        table = pq.read_table(path)
+    try:  # ParquetFile, not read_table: the same table without pyarrow.dataset's import
+        with pq.ParquetFile(path) as parquet:  # of pandas (0.35 s of a small run)
+            table = parquet.read()
         delivered = table.column_names
     except (pa.ArrowException, OSError):
         raise unreadable from None
