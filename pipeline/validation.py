@@ -252,14 +252,15 @@ def _run_batches(data: Any, batches: Sequence[list[dict[str, Any]]],
     outcomes: list[RuleOutcome] = []
     success = True
     for number, (expectations, columns) in enumerate(zip(batches, needed, strict=True)):
-        gx_suite = context.suites.add(ExpectationSuite(
+        # The suite validated on the batch directly (Batch.validate): the same run of every
+        # expectation as a ValidationDefinition's, without storing suite and definition in
+        # the context first (0.1-0.3 s of GX's 0.6 s on a small delivery).
+        gx_suite = ExpectationSuite(
             name=f"{SUITE_NAME}-{number}",
             expectations=[ExpectationConfiguration(**e).to_domain_obj() for e in expectations],
-        ))
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"deel-{number}", data=batch, suite=gx_suite))
-        result = definition.run(
-            batch_parameters={"dataframe": data[columns]},
+        )
+        result = batch.get_batch(batch_parameters={"dataframe": data[columns]}).validate(
+            gx_suite,
             expectation_parameters={RUN_DATE_PARAMETER: f"{run_date.isoformat()}T00:00:00"},
             result_format=_result_format(with_rows),
         )
