@@ -22,7 +22,7 @@ from assets.partitions import reporting_years
 from assets.resources import PwbSettings
 from pipeline.delivery import require_active, scan_delivery
 from pipeline.ingest import ingest
-from pipeline.validation import validate
+from pipeline.validation import gx_version, start_validation
 from pipeline.years import trajectories as year_trajectories
 from pipeline.years import year_counts
 
@@ -58,31 +58,35 @@ def validated_registrations(context: AssetExecutionContext, settings: PwbSetting
     # no registration file: one Dutch line (NoRegistrations); other files are skipped and
     # listed in the metadata of bestandsverslag, not counted as rejected registrations
     delivery = scan_delivery(Path(settings.input_dir)).require_files()
-    validated = validate(ingest(list(delivery.files)), settings.today())
-    rules = validated.counts_per_rule()
-    for f in validated.files:  # name and reason only: messages never hold a cell value
-        if f.rejected:
-            context.log.warning(f"Bestand geweigerd: {f.message}")
-        else:  # one line per file: the run's log (UI) and the progress of `pwb run`
-            context.log.info(f"{f.file}: {f.rows_in} rijen, {f.rows_valid} geldig, "
-                             f"{f.rows_quarantined} in quarantaine")
-    yield Output(validated.valid, keys.REGISTRATIONS, metadata={
-        "rijen_in": validated.rows_in, "rijen_geldig": validated.rows_valid,
-        "rijen_quarantaine": validated.rows_quarantined,
-        "bestanden": len(validated.files), "bestanden_geweigerd": validated.files_rejected,
-        "verwachtingen": validated.suite.evaluated,
-        "gebroken_regels": MetadataValue.json(rules),
-        "great_expectations": validated.suite.gx_version,
-        "sleutel_vingerafdruk": run_key_fingerprint()})
-    yield Output(validated.quarantine, keys.QUARANTINE,
-                 metadata={"rijen": validated.rows_quarantined})
-    yield Output(validated.files_frame(), keys.FILE_REPORT, metadata={
-        "bestanden": len(validated.files),
-        "overgeslagen": MetadataValue.json(list(delivery.skipped)),
-        "geweigerd": MetadataValue.json(
-            {f.file: f.rule for f in validated.files if f.rejected}),
-        "geweigerd_waarom": MetadataValue.md("\n".join(
-            f"- {f.message}" for f in validated.files if f.rejected) or "geen")})
+    # the valid rows and the quarantine are stored while GX still runs in its workers;
+    # the contract check (blocking) waits for GX's verdict
+    with start_validation(ingest(list(delivery.files)), settings.today()) as split:
+        for f in split.files:  # name and reason only: messages never hold a cell value
+            if f.rejected:
+                context.log.warning(f"Bestand geweigerd: {f.message}")
+            else:  # one line per file: the run's log (UI) and the progress of `pwb run`
+                context.log.info(f"{f.file}: {f.rows_in} rijen, {f.rows_valid} geldig, "
+                                 f"{f.rows_quarantined} in quarantaine")
+        rows_in = sum(f.rows_in for f in split.files)
+        yield Output(split.valid, keys.REGISTRATIONS, metadata={
+            "rijen_in": rows_in, "rijen_geldig": split.valid.height,
+            "rijen_quarantaine": split.quarantine.height,
+            "bestanden": len(split.files),
+            "bestanden_geweigerd": sum(f.rejected for f in split.files),
+            "verwachtingen": split.expectations,
+            "gebroken_regels": MetadataValue.json(split.ours),  # GX's, when the check passes
+            "great_expectations": gx_version(),
+            "sleutel_vingerafdruk": run_key_fingerprint()})
+        yield Output(split.quarantine, keys.QUARANTINE,
+                     metadata={"rijen": split.quarantine.height})
+        yield Output(split.files_frame(), keys.FILE_REPORT, metadata={
+            "bestanden": len(split.files),
+            "overgeslagen": MetadataValue.json(list(delivery.skipped)),
+            "geweigerd": MetadataValue.json(
+                {f.file: f.rule for f in split.files if f.rejected}),
+            "geweigerd_waarom": MetadataValue.md("\n".join(
+                f"- {f.message}" for f in split.files if f.rejected) or "geen")})
+        validated = split.verdict()
     yield AssetCheckResult(
         check_name=CONTRACT_CHECK, asset_key=keys.REGISTRATIONS, passed=validated.gx_agrees,
         severity=AssetCheckSeverity.ERROR,

@@ -438,6 +438,18 @@ class FileAccount:
     warnings: tuple[str, ...]
 
 
+def files_frame(files: Sequence[FileAccount]) -> pl.DataFrame:
+    """The accounting per file, as the report and results.json show it."""
+    return pl.DataFrame(
+        [(f.file, f.rows_in, f.rows_valid, f.rows_quarantined, f.rejected, f.rule,
+          f.message, " ".join(f.warnings)) for f in files],
+        schema={"bestand": pl.String, "rijen_in": pl.Int64, "rijen_geldig": pl.Int64,
+                "rijen_quarantaine": pl.Int64, "geweigerd": pl.Boolean,
+                "regel": pl.String, "melding": pl.String, "waarschuwingen": pl.String},
+        orient="row",
+    )
+
+
 @dataclass(frozen=True)
 class Validated:
     """Valid rows, the quarantine, GX's outcome and the accounting of one run."""
@@ -453,15 +465,7 @@ class Validated:
         return not self.mismatches
 
     def files_frame(self) -> pl.DataFrame:
-        """The accounting per file, as the report and results.json show it."""
-        return pl.DataFrame(
-            [(f.file, f.rows_in, f.rows_valid, f.rows_quarantined, f.rejected, f.rule,
-              f.message, " ".join(f.warnings)) for f in self.files],
-            schema={"bestand": pl.String, "rijen_in": pl.Int64, "rijen_geldig": pl.Int64,
-                    "rijen_quarantaine": pl.Int64, "geweigerd": pl.Boolean,
-                    "regel": pl.String, "melding": pl.String, "waarschuwingen": pl.String},
-            orient="row",
-        )
+        return files_frame(self.files)
 
     @property
     def rows_in(self) -> int:
@@ -518,28 +522,74 @@ def _account(reports: Sequence[FileReport], valid: pl.DataFrame,
 def validate(ingested: Ingested, run_date: dt.date | None = None,
              suite_definition: dict[str, Any] | None = None) -> Validated:
     """Split the ingested rows into valid and quarantined; GX and polars must agree."""
-    run_date = run_date or dt.date.today()
-    frame = ingested.frame
-    with timed("GX"):  # in worker processes when started or when the frame is large
-        pending = _Pending(frame, run_date, suite_definition or load_suite_dict())
-    try:
-        with timed("polars twins"):
-            broken = broken_rules(frame, run_date)
-        with timed("GX"):
-            suite = pending.result()
-    finally:
-        pending.close()
-    ours = rule_counts(broken)
-    theirs = {r.rule: r.broken for r in suite.rules}
-    mismatches = tuple(f"{k}: GX {theirs.get(k, 0)} / polars {ours.get(k, 0)}"
-                       for k in sorted(set(ours) | set(theirs))
-                       if ours.get(k, 0) != theirs.get(k, 0))
-    with timed("accounting"):
-        return _split(ingested, frame, broken, suite, mismatches)
+    with start_validation(ingested, run_date, suite_definition) as split:
+        return split.verdict()
 
 
-def _split(ingested: Ingested, frame: pl.DataFrame, broken: pl.DataFrame, suite: SuiteOutcome,
-           mismatches: tuple[str, ...]) -> Validated:
+class Split:
+    """The rows split by the polars twins, accounted per file, with GX's verdict on its
+    way (in its worker processes). `verdict()` waits for GX and compares rule by rule.
+
+    Why two steps: what only needs the split (storing the valid rows and the quarantine)
+    can be done while GX still runs. Use as a context manager: leaving it without a
+    verdict (an error) collects the workers and removes the frame's file.
+    """
+
+    def __init__(self, ingested: Ingested, run_date: dt.date, suite: dict[str, Any]) -> None:
+        frame = ingested.frame
+        self.expectations = len(suite["expectations"])
+        with timed("GX"):  # in worker processes when started or when the frame is large
+            self._pending = _Pending(frame, run_date, suite)
+        try:
+            with timed("polars twins"):
+                broken = broken_rules(frame, run_date)
+            self.ours = rule_counts(broken)
+            with timed("accounting"):
+                self.valid, self.quarantine, self.files = _split(ingested, frame, broken)
+        except BaseException:
+            self._pending.close()
+            raise
+        self._validated: Validated | None = None
+
+    def __enter__(self) -> Split:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pending.close()
+
+    def verdict(self) -> Validated:
+        """GX's outcome (waited for) and the rules where its count differs from ours."""
+        if self._validated is None:
+            with timed("GX"):
+                suite = self._pending.result()
+            theirs = {r.rule: r.broken for r in suite.rules}
+            mismatches = tuple(f"{k}: GX {theirs.get(k, 0)} / polars {self.ours.get(k, 0)}"
+                               for k in sorted(set(self.ours) | set(theirs))
+                               if self.ours.get(k, 0) != theirs.get(k, 0))
+            self._validated = Validated(self.valid, self.quarantine, suite, self.files,
+                                        mismatches)
+        return self._validated
+
+    def files_frame(self) -> pl.DataFrame:
+        return files_frame(self.files)
+
+
+def gx_version() -> str:
+    """The installed Great Expectations' version, without importing it (the main process
+    of a run leaves GX to its workers)."""
+    from importlib.metadata import version
+
+    return version("great_expectations")
+
+
+def start_validation(ingested: Ingested, run_date: dt.date | None = None,
+                     suite_definition: dict[str, Any] | None = None) -> Split:
+    """The split by the polars twins now, GX's verdict later (`Split.verdict`)."""
+    return Split(ingested, run_date or dt.date.today(), suite_definition or load_suite_dict())
+
+
+def _split(ingested: Ingested, frame: pl.DataFrame, broken: pl.DataFrame
+           ) -> tuple[pl.DataFrame, pl.DataFrame, tuple[FileAccount, ...]]:
     """The quarantine, the valid rows and the accounting per file and in total."""
     flagged = frame.select(ROW_ID, SOURCE_FILE, SOURCE_LINE, "caw", "dossier_id").join(
         broken, on=ROW_ID, how="inner")
@@ -559,7 +609,7 @@ def _split(ingested: Ingested, frame: pl.DataFrame, broken: pl.DataFrame, suite:
     if frame.height != valid.height + quarantine.height:
         raise AccountingError(f"{frame.height} rijen in, {valid.height} geldig + "
                               f"{quarantine.height} in quarantaine")
-    return Validated(valid, quarantine, suite, files, mismatches)
+    return valid, quarantine, files
 
 
 if __name__ == "__main__":
