@@ -13,8 +13,7 @@ import os
 import threading
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -58,6 +57,7 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
     from assets.definitions import ASSETS, resources, storage_dir
     from assets.resources import PwbSettings
     from pipeline.lock import year_lock
+    from pwb.sqlite_storage import engines_kept, quick_sqlite_commits
 
     settings = PwbSettings(input_dir=str(input_dir.resolve()), out_dir=str(out_dir.resolve()),
                            reference_dir=str(reference_dir.resolve()) if reference_dir else None,
@@ -69,6 +69,7 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
     with year_lock(storage_dir(), year, source="pwb run", label="opslag"), \
             quick_sqlite_commits(), \
             DagsterInstance.from_config(str(dagster_home())) as instance, \
+            engines_kept(instance), \
             warnings.catch_warnings():
         warnings.simplefilter("ignore")
         watcher = StepWatcher(instance, token, progress) if progress else None
@@ -90,53 +91,6 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
     if not result.success:
         raise RuntimeError(failure_message(result, year))
     return json.loads((out_dir / str(year) / "results.json").read_text(encoding="utf-8"))
-
-
-@contextmanager
-def quick_sqlite_commits() -> Iterator[None]:
-    """While the run writes its events to a SQLite instance: commits without waiting for
-    the disk, and no checkpoint of the database at every connection's close.
-
-    Dagster opens a new SQLite connection for every event it stores (some 300 in a yearly
-    run), in WAL mode. With SQLite's defaults each commit waits for the disk (fsync), and
-    the close of the database's last connection copies the log back into the database
-    and waits for the disk again: 15-20 ms per event on the project's machine, seconds
-    per run. Here every new connection gets `synchronous=NORMAL` (in WAL mode: a crash
-    of the machine may lose the last events, it never corrupts the database) and each
-    database file the run writes keeps one idle connection open until the run ends, so
-    that it is checkpointed once, at the end. A PostgreSQL instance is left alone.
-    """
-    import sqlite3
-
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    held: dict[str, sqlite3.Connection] = {}
-    lock = threading.Lock()
-
-    def on_connect(connection: object, _record: object) -> None:
-        if not isinstance(connection, sqlite3.Connection):
-            return
-        connection.execute("PRAGMA synchronous=NORMAL")
-        path = next((row[2] for row in connection.execute("PRAGMA database_list")
-                     if row[1] == "main"), "")
-        # Held only once the file is in WAL mode (Dagster switches a new one after creating it).
-        if path and path not in held and os.path.exists(path + "-wal"):
-            with lock:
-                if path not in held:
-                    holder = sqlite3.connect(path, check_same_thread=False)
-                    holder.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-                    held[path] = holder
-
-    event.listen(Engine, "connect", on_connect)
-    try:
-        yield
-    finally:
-        event.remove(Engine, "connect", on_connect)
-        with lock:
-            for holder in held.values():
-                holder.close()
-            held.clear()
 
 
 def failure_message(result, year: int) -> str:
