@@ -73,3 +73,14 @@ def test_bad_registration_window_date_is_named(tmp_path: Path) -> None:
         "caw,naam,registratie_sinds\nOVL,Oost-Vlaanderen,1/1/2011\n", encoding="utf-8")
     with pytest.raises(ValueError, match="regel 2, kolom 'registratie_sinds'"):
         load_reference(tmp_path)
+
+
+def test_a_reference_file_changed_on_disk_is_read_again(tmp_path: Path) -> None:
+    """The run reads its reference files once (cached per version of the file); a file
+    edited between two runs is read anew, not served from the cache."""
+    norms = tmp_path / "normen.csv"
+    norms.write_text("parameter,waarde,omschrijving,bron\nclienten_per_vte,30,test,test\n")
+    first = load_reference(tmp_path)
+    assert load_reference(tmp_path).regions is first.regions  # the same read, once
+    norms.write_text("parameter,waarde,omschrijving,bron\nclienten_per_vte,31,test,test\n")
+    assert load_reference(tmp_path).norms["clienten_per_vte"] == 31

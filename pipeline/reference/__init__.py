@@ -18,6 +18,8 @@ and everything that shows them says so.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -98,12 +100,24 @@ class ReferenceError(ValueError):
 
 def _read(path: Path, name: str) -> pl.DataFrame:
     """One reference file, typed; a bad cell is named by file, line and column, never
-    quoted (personeel.csv comes back from the CAW's, and anything may be typed in it)."""
-    expected = _SCHEMAS[name]
+    quoted (personeel.csv comes back from the CAW's, and anything may be typed in it).
+
+    Parsed once per content: the run's steps ask for the reference several times; a
+    file whose bytes changed is parsed anew."""
     if not path.is_file():
         raise ReferenceError(f"Referentiebestand '{path}' ontbreekt.")
     try:
-        frame = pl.read_csv(path, infer_schema=False)
+        content = path.read_bytes()
+    except OSError:
+        raise ReferenceError(f"Referentiebestand '{path}' kan niet gelezen worden.") from None
+    return _parsed(path, name, content)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: Path, name: str, content: bytes) -> pl.DataFrame:
+    expected = _SCHEMAS[name]
+    try:
+        frame = pl.read_csv(io.BytesIO(content), infer_schema=False)
     except Exception:
         raise ReferenceError(f"Referentiebestand '{path}' kan niet gelezen worden.") from None
     frame = frame.rename({c: c.strip().lower() for c in frame.columns})
