@@ -49,7 +49,7 @@ def run_year(input_dir: Path, year: int, out_dir: Path, reference_dir: Path | No
     text)` hears every step start ('start') and end ('klaar', 'fout'), and the messages
     of the assets ('info': e.g. one line per file read; 'let op': a warning), in Dutch.
     """
-    from pipeline.validation import start_gx_workers_for
+    from pipeline.gx_workers import start_gx_workers_for  # light: no polars yet
 
     start_gx_workers_for(input_dir)  # GX imports in its worker while Dagster imports here
     from dagster import DagsterInstance, materialize
