@@ -1,7 +1,5 @@
 """`python -m pwb` is `pwb`."""
 
-import sys
+from pwb.cli import entry
 
-from pwb.cli import main
-
-sys.exit(main())
+entry()
