@@ -7,7 +7,10 @@ rows (ingest, GX validation, models, report, publication), and the same run with
 GX in the main process (PWB_GX_WORKERS=0), to show what the GX worker brings. They
 are measured interleaved (floor, run, run without worker, floor, ...) so that a
 change in the machine's load hits all; the ratio is best run / best floor. Issue 16
-asks for <= 1.5.
+asks for <= 1.5. `pwb run` pauses the garbage collector during its own imports
+(pwb.driver.ImportPhase), which a bare import does not: the ratio against a floor that
+does the same is printed beside it. The run's CPU counts a GX worker only if the run
+reaped it (`pwb` leaves without waiting for it: pwb.cli.entry).
 
     .venv/bin/python benchmarks/bench_floor.py [--rows 15000] [--repeat 3] [--data DIR]
 """
@@ -25,6 +28,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 FLOOR = "import polars, statsmodels.api, lifelines, dagster, great_expectations, jinja2, matplotlib"
+# The same imports with the garbage collector paused (what `pwb run` does for its own
+# imports, pwb.driver.ImportPhase): the floor that trick would give a bare import too.
+FLOOR_GC_PAUSED = "import gc; gc.disable(); " + FLOOR
 
 
 CPU: dict[str, list[float]] = {}  # CPU seconds of every measured process, by label
@@ -54,16 +60,18 @@ def compare(folder: Path, repeat: int = 3) -> float:
         env = {**os.environ, "DAGSTER_HOME": str(tmp / "home"), "PWB_STORE": str(tmp / "store"),
                "PWB_PSEUDONYM_KEY": os.environ.get("PWB_PSEUDONYM_KEY",
                                                    "benchmark-key-not-secret")}
-        floors, runs, alone = [], [], []
+        floors, paused, runs, alone = [], [], [], []
         for i in range(repeat):
             run = [*pwb, "run", "--input", str(folder), "--year", "2012", "--run-date",
                    "2026-12-07"]
             floors.append(_seconds([sys.executable, "-c", FLOOR], env, "floor"))
+            paused.append(_seconds([sys.executable, "-c", FLOOR_GC_PAUSED], env, "paused"))
             runs.append(_seconds([*run, "--out", str(tmp / f"out{i}")], env, "run"))
             # the same run with GX in the main process (no worker): what the worker brings
             alone.append(_seconds([*run, "--out", str(tmp / f"alone{i}")],
                                   {**env, "PWB_GX_WORKERS": "0"}, "alone"))
-            print(f"  round {i + 1}: import floor {floors[-1]:.2f} s, pwb run {runs[-1]:.2f} s, "
+            print(f"  round {i + 1}: import floor {floors[-1]:.2f} s (collector paused "
+                  f"{paused[-1]:.2f} s), pwb run {runs[-1]:.2f} s, "
                   f"without GX worker {alone[-1]:.2f} s (load {os.getloadavg()[0]:.1f}); CPU "
                   f"{CPU['floor'][-1]:.2f} / {CPU['run'][-1]:.2f} / "
                   f"{CPU['alone'][-1]:.2f} s")
@@ -71,6 +79,8 @@ def compare(folder: Path, repeat: int = 3) -> float:
     print(f"pwb run of {folder}: best {min(runs):.2f} s (without GX worker {min(alone):.2f} s); "
           f"bare import floor: best {min(floors):.2f} s; ratio {ratio:.2f} (without GX worker "
           f"{min(alone) / min(floors):.2f}; issue 16: <= 1.5)")
+    print(f"against the floor with the collector paused during the imports (best "
+          f"{min(paused):.2f} s): ratio {min(runs) / min(paused):.2f}")
     print(f"CPU seconds, best: floor {min(CPU['floor']):.2f}, pwb run without GX worker "
           f"{min(CPU['alone']):.2f} (everything in one process): ratio "
           f"{min(CPU['alone']) / min(CPU['floor']):.2f}; with the worker {min(CPU['run']):.2f} "

@@ -75,14 +75,21 @@ class Worker:
 
 def serve() -> None:
     """The worker's loop: import GX, then answer (path, batches, run date) requests."""
+    import gc
     import pickle
     import sys
 
+    # GX's import builds ~300,000 objects the cyclic collector would walk again and again
+    # (0.4-0.5 s of its 2.7 s); collect once after it and set them aside (gc.freeze)
+    gc.disable()
     from pipeline.validation import ValidationMismatch, _worker_task
 
     reply = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies
     import great_expectations  # noqa: F401  (the slow part, done before work arrives)
+
+    gc.freeze()
+    gc.enable()
 
     requests = sys.stdin.buffer
     while len(header := requests.read(8)) == 8:

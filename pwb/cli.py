@@ -430,6 +430,9 @@ def entry() -> NoReturn:
     streams are flushed; every file of the run was closed (and synced) before. Tests call
     `main` itself and keep Python's normal exit.
     """
+    from pwb import driver
+
+    driver.SET_ASIDE_IMPORTS = True  # this process runs one command, then leaves
     code = main()
     try:
         atexit._run_exitfuncs()
