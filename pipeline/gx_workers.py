@@ -4,7 +4,7 @@ Great Expectations is slow to import (seconds) and runs its expectations in Pyth
 on one core. Worker processes run the suite beside the main process: `pwb run` starts
 one before it imports Dagster, so that GX's import overlaps with the run's own, and
 on a large frame two workers share the suite's GX runs (both cores) while the main
-process computes the polars twins (pipeline.validation decides what each runs). A
+process computes the polars twins (pipeline.gx_suite decides what each runs). A
 worker is a plain `python -c` child talking pickles over its stdin/stdout (no
 multiprocessing: its spawn re-imports the caller's main script); it ends when its
 stdin closes, so it never outlives the run's process. The frame reaches it as an
@@ -82,7 +82,7 @@ def serve() -> None:
     # GX's import builds ~300,000 objects the cyclic collector would walk again and again
     # (0.4-0.5 s of its 2.7 s); collect once after it and set them aside (gc.freeze)
     gc.disable()
-    from pipeline.validation import ValidationMismatch, _worker_task
+    from pipeline.gx_suite import ValidationMismatch, _worker_task
 
     reply = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies

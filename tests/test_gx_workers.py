@@ -19,7 +19,7 @@ import pytest
 from registration_files import RUN_DATE, open_row, valid_row, write_csv
 from test_validation import FAILING
 
-from pipeline import gx_workers, validation
+from pipeline import gx_suite, gx_workers, validation
 from pipeline.ingest import ingest
 from pipeline.validation import load_suite_dict, run_suite, validate
 
@@ -57,7 +57,7 @@ def test_one_worker_gives_the_in_process_verdict(ingested, in_process) -> None:
 
 def test_two_workers_share_the_suite(ingested, in_process, monkeypatch) -> None:
     """A 'large' frame (threshold lowered): two workers, each a part of the GX runs."""
-    monkeypatch.setattr(validation, "PARALLEL_FROM_ROWS", 1)
+    monkeypatch.setattr(gx_suite, "PARALLEL_FROM_ROWS", 1)
     batches = list(validation._batches(load_suite_dict(), True).values())
     tasks = validation._tasks(batches, validation.GX_WORKERS)
     assert len(tasks) == 2 and all(tasks)

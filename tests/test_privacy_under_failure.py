@@ -48,7 +48,7 @@ from registration_files import (
 
 from assets.definitions import ASSETS, resources
 from assets.resources import PwbSettings
-from pipeline import models, validation
+from pipeline import gx_suite, models, validation
 from pipeline.ingest import ingest
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -355,13 +355,13 @@ def test_great_expectations_results_hold_no_values(delivery, monkeypatch) -> Non
     frame = ingest(sorted(delivery.iterdir())).frame
     assert leaks([("frame", frame.write_csv())])  # the validation frame does hold the name
     seen: list[str] = []
-    original = validation._outcome
+    original = gx_suite._outcome
 
     def spy(item, with_rows):
         seen.append(str(item.to_json_dict()))
         return original(item, with_rows)
 
-    monkeypatch.setattr(validation, "_outcome", spy)
+    monkeypatch.setattr(gx_suite, "_outcome", spy)
     outcome = validation.run_suite(frame, RUN_DATE)
     assert outcome.rules and len(seen) == len(outcome.rules)
     with_rows = validation.run_suite(frame, RUN_DATE, with_rows=True)

@@ -152,3 +152,34 @@ def test_disagreement_between_gx_and_rules_is_reported(failing_run) -> None:
     validated = validate(ingested, RUN_DATE, suite)
     assert validated.mismatches == ("bereik:leeftijd: GX 0 / polars 3",)
     assert not validated.gx_agrees
+
+
+def test_gx_frame_keeps_every_value_in_either_text_form() -> None:
+    """Text with few distinct values goes to GX as categorical, mostly distinct text (the
+    dossier ids) as plain text: the same values and nulls either way."""
+    import pandas as pd
+    import polars as pl
+
+    from pipeline import gx_suite
+
+    frame = pl.DataFrame({"dossier_id": [f"d{i}" for i in range(9)] + [None],
+                          "caw": ["OVL", "BMK", None, "OVL", "OVL", "BMK", "LIM", "OVL",
+                                  "BMK", "OVL"]})
+    data = gx_suite._to_pandas(frame)
+    assert str(data["dossier_id"].dtype) == "object"
+    assert str(data["caw"].dtype) == "category"
+    for column in frame.columns:  # NaN (categorical) and None (text) both read as null
+        assert [None if pd.isna(x) else x for x in data[column]] == frame[column].to_list()
+
+
+def test_a_gx_without_its_fingerprint_threshold_fails_loudly(failing_run, monkeypatch) -> None:
+    """The batch fingerprint is switched off through GX's HASH_THRESHOLD; a GX version
+    without that setting stops the validation instead of hashing every batch unseen."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    from pipeline.gx_suite import ValidationMismatch
+
+    ingested, _ = failing_run
+    monkeypatch.delattr(pandas_execution_engine, "HASH_THRESHOLD")
+    with pytest.raises(ValidationMismatch, match="HASH_THRESHOLD"):
+        run_suite(ingested.frame, RUN_DATE)
