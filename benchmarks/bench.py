@@ -174,13 +174,22 @@ def _child_run(folder: Path, out: Path) -> dict:
 
 
 def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (Linux /proc), in MB."""
+    """Memory of a process and all its descendants (Linux /proc), in MB: the sum of their
+    proportional set sizes (Pss: a page shared by two processes counts half in each), so
+    that a forked child (the report's second chart process, the pseudonyms' helper) does
+    not count the parent's pages it shares a second time; VmRSS where Pss is not shown."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         try:
-            with open(f"/proc/{p}/status") as status:
-                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as rollup:
+                    total += next(int(line.split()[1]) for line in rollup
+                                  if line.startswith("Pss:"))
+            except (OSError, StopIteration):
+                with open(f"/proc/{p}/status") as status:
+                    total += next(int(line.split()[1]) for line in status
+                                  if line.startswith("VmRSS"))
             with open(f"/proc/{p}/task/{p}/children") as children:
                 todo += [int(c) for c in children.read().split()]
         except (OSError, StopIteration):
