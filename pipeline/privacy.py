@@ -251,21 +251,24 @@ def pseudonymise(frame: pl.DataFrame, columns: Sequence[str], key: bytes) -> pl.
     names = [n for n in dict.fromkeys(columns) if n in frame.columns]
     if not names or frame.height == 0:
         return frame
-    texts = [frame.get_column(n).cast(pl.String).rename("value") for n in names]
-    unique = pl.concat([t.drop_nulls() for t in texts]).unique(maintain_order=True)
-    prefixes = _hmac_prefixes(key, unique.cast(pl.Binary).to_list())
+    import pyarrow.compute as pc
+
+    texts = pa.chunked_array([frame.get_column(n).cast(pl.String).to_arrow().cast(pa.large_string())
+                              for n in names])
+    # Arrow's dictionary encoding: every distinct value once (in order of appearance) and,
+    # per cell, its position among them; each value is hashed once and its pseudonym put
+    # back by position (a take, where a join per column would hash every cell again).
+    encoded = pc.dictionary_encode(texts).combine_chunks()
+    distinct = encoded.dictionary
+    prefixes = _hmac_prefixes(key, distinct.cast(pa.large_binary()).to_pylist())
     digests = pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(_PREFIX_BYTES), len(unique), [None, pa.py_buffer(prefixes)])
-    pseudonyms = pl.Series("pseudonym", digests.cast(pa.binary())).bin.encode("hex")
-    mapping = pl.DataFrame({"value": unique, "pseudonym": pseudonyms})
-    replaced = []
-    for i, (name, values) in enumerate(zip(names, texts, strict=True)):
-        if i == 0 and values.null_count() == 0 and values.n_unique() == len(values) == \
-                len(unique):  # `unique` is this column as it is: every value once, in order
-            replaced.append(pseudonyms.rename(name))
-            continue
-        joined = values.to_frame().join(mapping, on="value", how="left", maintain_order="left")
-        replaced.append(joined.get_column("pseudonym").rename(name))
+        pa.binary(_PREFIX_BYTES), len(distinct), [None, pa.py_buffer(prefixes)])
+    hexed = pl.Series(digests.cast(pa.binary())).bin.encode("hex").to_arrow()
+    pseudonyms = pl.Series(pc.take(hexed, encoded.indices))  # a null cell stays null
+    replaced, start = [], 0
+    for name in names:
+        replaced.append(pseudonyms.slice(start, frame.height).rename(name))
+        start += frame.height
     return frame.with_columns(replaced)
 
 
