@@ -182,7 +182,11 @@ def km_by_group(trajectories: pl.DataFrame, settings: models.ModelSettings
     Same sample, levels and level order as ``time_to_closure.by_group`` in results.json
     (``pipeline.models``), so the figures and the median table agree.
     """
-    sample = models.survival_sample(trajectories).sort("days_to_closure", maintain_order=True)
+    # only the columns the curves read: a million rows of all 43 columns, filtered and
+    # sorted, were two copies of 300 MB each (the report step's peak memory)
+    needed = {"in_scope", "days_to_closure", "closed", "leeftijd", *settings.profiles}
+    narrow = trajectories.select(c for c in trajectories.columns if c in needed)
+    sample = models.survival_sample(narrow).sort("days_to_closure", maintain_order=True)
     t, e = models.survival_data(sample)
     days = list(settings.curve_days)
     out: dict[str, list[dict[str, Any]]] = {}
@@ -210,8 +214,16 @@ def build_profile(trajectories: pl.DataFrame, quarantine: pl.DataFrame,
     regions = list(regions) if regions is not None else sorted(
         set(trajectories["caw"].drop_nulls().to_list()))
     ages = settings.age_bands
-    active = trajectories.filter(pl.col("active"))
-    closed = trajectories.filter(pl.col("closed_in_year"))
+    # the filters below copy only the columns the counts read (at a million rows, copies
+    # of all 43 columns were the report step's peak memory); a column missing from this
+    # set fails loudly (polars: column not found), it cannot be counted wrong
+    used = {"caw", "active", "closed_in_year", "probleem_huurachterstand",
+            "aantal_huisbezoeken", *PROBLEMS}
+    for variable in (*PROFILE_VARIABLES, *CLOSURE_VARIABLES):
+        used |= set(_expression(variable, ages).meta.root_names())
+    narrow = trajectories.select(c for c in trajectories.columns if c in used)
+    active = narrow.filter(pl.col("active"))
+    closed = narrow.filter(pl.col("closed_in_year"))
     arrears = active.filter(pl.col("probleem_huurachterstand").fill_null(False))
     profile: dict[str, Any] = {}
     for variable in PROFILE_VARIABLES:
