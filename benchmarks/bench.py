@@ -202,8 +202,10 @@ def measure(args: list[str], env: dict[str, str] | None = None
     """Run a command; its wall seconds, stdout, the peak memory of its process tree (MB)
     and its CPU seconds (user + system, with the child processes it waited for).
 
-    The tree is sampled every 20 ms (a worker process counts with its parent); the
-    kernel's own peak of the main process (wait4) is the floor of the figure.
+    The tree is sampled every 250 ms (a worker process counts with its parent; Pss is
+    read from the kernel's page tables, which costs a 4 GB process several ms a time, so
+    more often would slow the run it measures); the kernel's own peak of the main
+    process (wait4) is the floor of the figure.
     """
     with tempfile.TemporaryFile() as stdout:
         start = time.perf_counter()
@@ -212,7 +214,7 @@ def measure(args: list[str], env: dict[str, str] | None = None
         peak, done = [0.0], threading.Event()
 
         def sample() -> None:
-            while not done.wait(0.02):
+            while not done.wait(0.25):
                 peak[0] = max(peak[0], _tree_rss_mb(process.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
