@@ -58,8 +58,8 @@ def test_one_worker_gives_the_in_process_verdict(ingested, in_process) -> None:
 def test_two_workers_share_the_suite(ingested, in_process, monkeypatch) -> None:
     """A 'large' frame (threshold lowered): two workers, each a part of the GX runs."""
     monkeypatch.setattr(gx_suite, "PARALLEL_FROM_ROWS", 1)
-    batches = list(validation._batches(load_suite_dict(), True).values())
-    tasks = validation._tasks(batches, validation.GX_WORKERS)
+    batches = list(gx_suite._batches(load_suite_dict(), True).values())
+    tasks = gx_suite._tasks(batches, validation.GX_WORKERS)
     assert len(tasks) == 2 and all(tasks)
     assert sum(map(len, tasks)) == len(batches)
     validated = validate(ingested, RUN_DATE)
