@@ -67,18 +67,17 @@ def validated_registrations(context: AssetExecutionContext, settings: PwbSetting
             else:  # one line per file: the run's log (UI) and the progress of `pwb run`
                 context.log.info(f"{f.file}: {f.rows_in} rijen, {f.rows_valid} geldig, "
                                  f"{f.rows_quarantined} in quarantaine")
-        rows_in = sum(f.rows_in for f in split.files)
         yield Output(split.valid, keys.REGISTRATIONS, metadata={
-            "rijen_in": rows_in, "rijen_geldig": split.valid.height,
-            "rijen_quarantaine": split.quarantine.height,
+            "rijen_in": split.rows_in, "rijen_geldig": split.rows_valid,
+            "rijen_quarantaine": split.rows_quarantined,
             "bestanden": len(split.files),
-            "bestanden_geweigerd": sum(f.rejected for f in split.files),
+            "bestanden_geweigerd": split.files_rejected,
             "verwachtingen": split.expectations,
             "gebroken_regels": MetadataValue.json(split.ours),  # GX's, when the check passes
             "great_expectations": gx_version(),
             "sleutel_vingerafdruk": run_key_fingerprint()})
         yield Output(split.quarantine, keys.QUARANTINE,
-                     metadata={"rijen": split.quarantine.height})
+                     metadata={"rijen": split.rows_quarantined})
         yield Output(split.files_frame(), keys.FILE_REPORT, metadata={
             "bestanden": len(split.files),
             "overgeslagen": MetadataValue.json(list(delivery.skipped)),

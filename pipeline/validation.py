@@ -110,34 +110,24 @@ class FileAccount:
     warnings: tuple[str, ...]
 
 
-def files_frame(files: Sequence[FileAccount]) -> pl.DataFrame:
-    """The accounting per file, as the report and results.json show it."""
-    return pl.DataFrame(
-        [(f.file, f.rows_in, f.rows_valid, f.rows_quarantined, f.rejected, f.rule,
-          f.message, " ".join(f.warnings)) for f in files],
-        schema={"bestand": pl.String, "rijen_in": pl.Int64, "rijen_geldig": pl.Int64,
-                "rijen_quarantaine": pl.Int64, "geweigerd": pl.Boolean,
-                "regel": pl.String, "melding": pl.String, "waarschuwingen": pl.String},
-        orient="row",
-    )
-
-
-@dataclass(frozen=True)
-class Validated:
-    """Valid rows, the quarantine, GX's outcome and the accounting of one run."""
+class _Accounts:
+    """The accounting both the split (`Split`) and the verdict (`Validated`) show, from
+    their `valid`, `quarantine` and `files`."""
 
     valid: pl.DataFrame
     quarantine: pl.DataFrame
-    suite: SuiteOutcome
     files: tuple[FileAccount, ...]
-    mismatches: tuple[str, ...] = ()  # rules where GX and polars count differently
-
-    @property
-    def gx_agrees(self) -> bool:
-        return not self.mismatches
 
     def files_frame(self) -> pl.DataFrame:
-        return files_frame(self.files)
+        """The accounting per file, as the report and results.json show it."""
+        return pl.DataFrame(
+            [(f.file, f.rows_in, f.rows_valid, f.rows_quarantined, f.rejected, f.rule,
+              f.message, " ".join(f.warnings)) for f in self.files],
+            schema={"bestand": pl.String, "rijen_in": pl.Int64, "rijen_geldig": pl.Int64,
+                    "rijen_quarantaine": pl.Int64, "geweigerd": pl.Boolean,
+                    "regel": pl.String, "melding": pl.String, "waarschuwingen": pl.String},
+            orient="row",
+        )
 
     @property
     def rows_in(self) -> int:
@@ -154,6 +144,21 @@ class Validated:
     @property
     def files_rejected(self) -> int:
         return sum(f.rejected for f in self.files)
+
+
+@dataclass(frozen=True)
+class Validated(_Accounts):
+    """Valid rows, the quarantine, GX's outcome and the accounting of one run."""
+
+    valid: pl.DataFrame
+    quarantine: pl.DataFrame
+    suite: SuiteOutcome
+    files: tuple[FileAccount, ...]
+    mismatches: tuple[str, ...] = ()  # rules where GX and polars count differently
+
+    @property
+    def gx_agrees(self) -> bool:
+        return not self.mismatches
 
     def counts_per_rule(self) -> dict[str, int]:
         return {r.rule: r.broken for r in self.suite.rules if r.broken}
@@ -198,7 +203,7 @@ def validate(ingested: Ingested, run_date: dt.date | None = None,
         return split.verdict()
 
 
-class Split:
+class Split(_Accounts):
     """The rows split by the polars twins, accounted per file, with GX's verdict on its
     way (in its worker processes). `verdict()` waits for GX and compares rule by rule.
 
@@ -241,9 +246,6 @@ class Split:
             self._validated = Validated(self.valid, self.quarantine, suite, self.files,
                                         mismatches)
         return self._validated
-
-    def files_frame(self) -> pl.DataFrame:
-        return files_frame(self.files)
 
 
 def start_validation(ingested: Ingested, run_date: dt.date | None = None,

@@ -21,7 +21,8 @@ def quick_sqlite_commits() -> Iterator[None]:
     """While the run writes its events to a SQLite instance: commits without waiting for
     the disk, and no checkpoint of the database at every connection's close.
 
-    Dagster opens a new SQLite connection for every event it stores (some 300 in a yearly
+    Dagster opens a new SQLite connection for every operation on its run and schedule
+    storage (and, without `engines_kept`, for every event it stores: some 300 in a yearly
     run), in WAL mode. With SQLite's defaults each commit waits for the disk (fsync), and
     the close of the database's last connection copies the log back into the database
     and waits for the disk again: 15-20 ms per event on the project's machine, seconds

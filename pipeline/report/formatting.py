@@ -96,13 +96,13 @@ def _decimal(value: Any) -> decimal.Decimal | None:
     if value is None:
         return None
     if isinstance(value, decimal.Decimal):
-        number_ = value if value.is_finite() else None
+        exact = value
     else:
         number = float(value)
         if not math.isfinite(number):
             return None
-        number_ = decimal.Decimal(repr(int(value)) if isinstance(value, int) else repr(number))
-    return number_ if number_ is not None and abs(number_) <= LARGEST else None
+        exact = decimal.Decimal(repr(int(value)) if isinstance(value, int) else repr(number))
+    return exact if exact.is_finite() and abs(exact) <= LARGEST else None
 
 
 @functools.cache

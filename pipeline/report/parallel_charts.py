@@ -115,7 +115,10 @@ def _claim(folder: str, index: int) -> bool:
 
 
 def _draw_on_two(todo: list[PendingChart], folder: str) -> None:
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no second process now (memory, process limit): all drawn here
+        return
     if pid == 0:  # the child: from the first chart on, until one is claimed by the parent
         code = 1
         try:

@@ -126,3 +126,15 @@ def test_an_error_in_a_chart_raises_here() -> None:
 def test_outside_drawn_later_a_chart_is_drawn_at_once() -> None:
     chart = charts.km_chart(KM)
     assert isinstance(chart, charts.Chart)
+
+
+def test_no_second_process_draws_everything_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fork refused (memory, process limit): every chart is drawn in this process."""
+    def refused() -> int:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(parallel_charts.os, "fork", refused)
+    pending = [parallel_charts.PendingChart(lambda i: (i, os.getpid()), (i,), {})
+               for i in range(3)]
+    parallel_charts.draw(pending, parallel=True)
+    assert [p.draw() for p in pending] == [(i, os.getpid()) for i in range(3)]
